@@ -1,0 +1,44 @@
+// WebGPU in Node through the `webgpu` package (Dawn). Node only: never imported by browser code.
+// On machines without a GPU, Dawn needs a Vulkan driver; Chromium's SwiftShader ICD works (Debian's
+// lavapipe is refused by Dawn), so VK_ICD_FILENAMES defaults to it when it exists.
+import { existsSync } from 'node:fs';
+import { Gpu, NoAdapterError } from './gpu.ts';
+
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+export const INSTALL_HINT =
+  'install a Vulkan driver: on Debian/Ubuntu `apt-get install -y chromium libvulkan1` (tabtune then uses ' +
+  `Chromium's SwiftShader at ${SWIFTSHADER_ICD}), or set VK_ICD_FILENAMES to your GPU's Vulkan ICD`;
+
+// create() returns an object that must stay referenced while the device is used (Dawn may crash after
+// it is garbage-collected), so it is kept here for the life of the process.
+let navigatorGpu: GPU | null = null;
+
+export async function nodeGpu(): Promise<GPU> {
+  if (navigatorGpu) return navigatorGpu;
+  if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
+  let webgpu: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+  try {
+    webgpu = (await import('webgpu')) as unknown as typeof webgpu;
+  } catch (e) {
+    throw new NoAdapterError(`the 'webgpu' package (Dawn for Node) could not be loaded: ${(e as Error).message}; run npm install`);
+  }
+  Object.assign(globalThis, webgpu.globals);
+  navigatorGpu = webgpu.create([]);
+  return navigatorGpu;
+}
+
+/** A device on the best adapter Node can see, or a NoAdapterError that says what to install. */
+export async function createNodeGpu(): Promise<Gpu> {
+  try {
+    return await Gpu.create(await nodeGpu());
+  } catch (e) {
+    if (e instanceof NoAdapterError) {
+      const icd = process.env.VK_ICD_FILENAMES ?? '(unset)';
+      throw new NoAdapterError(`${e.message} (VK_ICD_FILENAMES=${icd}); ${INSTALL_HINT}`);
+    }
+    throw e;
+  }
+}
