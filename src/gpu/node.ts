@@ -1,7 +1,9 @@
 // WebGPU in Node through the `webgpu` package (Dawn). Node only: never imported by browser code.
 // On machines without a GPU, Dawn needs a Vulkan driver; Chromium's SwiftShader ICD works (Debian's
 // lavapipe is refused by Dawn), so VK_ICD_FILENAMES defaults to it when it exists.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Gpu, NoAdapterError } from './gpu.ts';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -19,6 +21,8 @@ export async function nodeGpu(): Promise<GPU> {
   if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   }
+  // The Vulkan loader complains on stderr when XDG_RUNTIME_DIR is unset (headless CI); give it a private one.
+  if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'tabtune-xdg-'));
   let webgpu: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
   try {
     webgpu = (await import('webgpu')) as unknown as typeof webgpu;

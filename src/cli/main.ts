@@ -1,0 +1,36 @@
+// The `tabtune` command line: the product's second face. Each command lives in its own module.
+import { reportError, UsageError } from './errors.ts';
+
+const HELP = `usage: tabtune <command> [options]
+
+commands:
+  doctor [--json]      show the WebGPU adapter Node can use (vendor, architecture, limits, features)
+  help                 this text
+
+options common to all commands:
+  --debug              print stack traces on errors
+`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  doctor: async () => (await import('./doctor.ts')).doctor,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    process.stdout.write(HELP);
+    return cmd ? 0 : 2;
+  }
+  const load = COMMANDS[cmd];
+  if (!load) throw new UsageError(`unknown command "${cmd}" (see: tabtune help)`);
+  return (await load())(rest);
+}
+
+const argv = process.argv.slice(2);
+const debug = argv.includes('--debug');
+main(argv).then(
+  (code) => process.exit(code),
+  (e) => process.exit(reportError(e, debug)),
+);
