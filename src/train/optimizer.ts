@@ -1,0 +1,70 @@
+// AdamW over the engine's trainable GPU buffers (LoRA A/B), with gradient-norm clipping done on the
+// GPU: one sumsq reduction per tensor into a shared slot, then the update reads it. No read-back.
+import type { Gpu } from '../gpu/gpu.ts';
+import { adamw, sumsq, type AdamWHyper } from '../kernels/adamw/adamw.ts';
+import type { Recorder } from '../engine/recorder.ts';
+
+export interface Trainable {
+  name: string;
+  param: GPUBuffer;
+  grad: GPUBuffer;
+  size: number;
+}
+
+export interface OptimizerState {
+  step: number;
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
+}
+
+export class GpuAdamW {
+  private m: GPUBuffer[];
+  private v: GPUBuffer[];
+  /** Squared global grad norm of the last step (slot 0). */
+  readonly sq: GPUBuffer;
+  step = 0;
+
+  constructor(private readonly gpu: Gpu, private readonly params: Trainable[], public hyper: AdamWHyper, public maxGradNorm = 1) {
+    this.m = params.map((p) => gpu.createBuffer(`${p.name}.adam_m`, p.size * 4));
+    this.v = params.map((p) => gpu.createBuffer(`${p.name}.adam_v`, p.size * 4));
+    this.sq = gpu.createBuffer('grad_sqnorm', 4);
+  }
+
+  /** Record one update with learning rate `lr`; grads are scaled by gradScale (e.g. 1/accumulation). */
+  record(rec: Recorder, lr: number, gradScale: number): void {
+    this.step += 1;
+    this.gpu.write(this.sq, new Float32Array(1));
+    for (const p of this.params) rec.keep(sumsq(this.gpu, rec.pass, { x: p.grad, out: this.sq, n: p.size, slot: 0 }));
+    this.params.forEach((p, i) => {
+      rec.keep(adamw(this.gpu, rec.pass, { p: p.param, g: p.grad, m: this.m[i], v: this.v[i], n: p.size, t: this.step, hyper: { ...this.hyper, lr }, gradScale, sq: this.sq, maxNorm: this.maxGradNorm }));
+    });
+  }
+
+  /** Global norm of the (scaled) gradients of the last recorded step. */
+  async gradNorm(gradScale: number): Promise<number> {
+    return Math.sqrt((await this.gpu.readF32(this.sq, 1))[0]) * gradScale;
+  }
+
+  async state(): Promise<OptimizerState> {
+    const m: Record<string, Float32Array> = {}, v: Record<string, Float32Array> = {};
+    for (let i = 0; i < this.params.length; i++) {
+      m[this.params[i].name] = await this.gpu.readF32(this.m[i], this.params[i].size);
+      v[this.params[i].name] = await this.gpu.readF32(this.v[i], this.params[i].size);
+    }
+    return { step: this.step, m, v };
+  }
+
+  load(s: OptimizerState): void {
+    this.step = s.step;
+    this.params.forEach((p, i) => {
+      const m = s.m[p.name], v = s.v[p.name];
+      if (!m || !v || m.length !== p.size || v.length !== p.size) throw new Error(`optimizer state for ${p.name} is missing or has the wrong size`);
+      this.gpu.write(this.m[i], m);
+      this.gpu.write(this.v[i], v);
+    });
+  }
+
+  dispose(): void {
+    this.gpu.destroyAll([...this.m, ...this.v, this.sq]);
+  }
+}
