@@ -1,0 +1,146 @@
+// Causal grouped-query attention, backward, in two passes that need no float atomics. With
+// P[t,s] = exp(scale·q_t·k_s − lse_t) recomputed from the forward's lse, and δ_t = Σ_d dO_t·o_t:
+//   dS[t,s] = P[t,s] · (dO_t·v_s − δ_t)
+//   pass `dq`   (one thread per query row):  dq_t = scale · Σ_s dS[t,s] · k_s,  and writes δ_t
+//   pass `dkdv` (one thread per key row):     dk_s = scale · Σ_{h in group} Σ_t dS[t,s] · q_t
+//                                             dv_s = Σ_{h in group} Σ_t P[t,s] · dO_t
+// The dkdv pass reads δ written by the dq pass, so record dq first (same compute pass is fine:
+// WebGPU orders dispatches within a pass). Key s is seen by queries s ≤ t (and t < s + W with a
+// sliding window W > 0). Shapes and row layout as in attention.wgsl; dq, dk, dv are overwritten.
+// Thread mapping:
+//   dq:   workgroup (x, y = b·H + h), query row t = x·64 + lane; registers: q, dO, dq (D/4 vec4s each).
+//   dkdv: workgroup (x, y = b·KV + g), key row s = x·64 + lane; registers: k, v, dk, dv.
+// As in the forward, a workgroup walks the union of its rows' ranges in one order and each thread
+// skips what its row must not see, so the loads of the other side's rows are uniform. The two entry
+// points bind different buffers (each entry point's auto layout holds only what it uses).
+// Requires D % 4 == 0 and D ≤ 128.
+
+override D4: u32;
+const MAX_D4: u32 = 32u;
+const WG: u32 = 64u;
+
+struct Params { B: u32, T: u32, H: u32, KV: u32, W: u32, scale: f32 }
+
+// ---- pass dq: bindings 0..8
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> o: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> dO: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> lse: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dq: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> delta: array<f32>;
+@group(0) @binding(8) var<uniform> p: Params;
+
+fn firstKey(t: u32) -> u32 {
+  if (p.W == 0u || t < p.W) { return 0u; }
+  return t + 1u - p.W;
+}
+
+@compute @workgroup_size(WG)
+fn dqMain(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let bh = wg.y;
+  let b = bh / p.H;
+  let h = bh % p.H;
+  let g = h / (p.H / p.KV);
+  let t0 = wg.x * WG;
+  let t = t0 + li;
+  if (t >= p.T) { return; }
+  let tEnd = min(p.T, t0 + WG) - 1u;
+  let lo = firstKey(t);
+
+  let qBase = ((b * p.T + t) * p.H + h) * D4;
+  var qr: array<vec4<f32>, MAX_D4>;
+  var dOr: array<vec4<f32>, MAX_D4>;
+  var acc: array<vec4<f32>, MAX_D4>;
+  var dlt = 0.0;
+  for (var j = 0u; j < D4; j++) {
+    qr[j] = q[qBase + j] * p.scale;
+    dOr[j] = dO[qBase + j];
+    dlt += dot(dOr[j], o[qBase + j]);
+    acc[j] = vec4<f32>(0.0);
+  }
+  delta[bh * p.T + t] = dlt;
+  let lseT = lse[bh * p.T + t];
+
+  for (var s = firstKey(t0); s <= tEnd; s++) {
+    if (s < lo || s > t) { continue; }
+    let kBase = ((b * p.T + s) * p.KV + g) * D4;
+    var sc = 0.0;
+    var dp = 0.0;
+    for (var j = 0u; j < D4; j++) {
+      sc += dot(qr[j], k[kBase + j]);
+      dp += dot(dOr[j], v[kBase + j]);
+    }
+    let ds = exp(sc - lseT) * (dp - dlt);
+    for (var j = 0u; j < D4; j++) { acc[j] += ds * k[kBase + j]; }
+  }
+  for (var j = 0u; j < D4; j++) { dq[qBase + j] = acc[j] * p.scale; }
+}
+
+// ---- pass dkdv: bindings 0..8 (its own variables; never used together with the dq pass's)
+@group(0) @binding(0) var<storage, read> kq: array<vec4<f32>>;       // q
+@group(0) @binding(1) var<storage, read> kk: array<vec4<f32>>;       // k
+@group(0) @binding(2) var<storage, read> kv: array<vec4<f32>>;       // v
+@group(0) @binding(3) var<storage, read> kdO: array<vec4<f32>>;      // dO
+@group(0) @binding(4) var<storage, read> klse: array<f32>;           // lse
+@group(0) @binding(5) var<storage, read> kdelta: array<f32>;         // δ from the dq pass
+@group(0) @binding(6) var<storage, read_write> dk: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> dv: array<vec4<f32>>;
+@group(0) @binding(8) var<uniform> kp: Params;
+
+// One past the last query that sees key s.
+fn queryEnd(s: u32) -> u32 {
+  if (kp.W == 0u) { return kp.T; }
+  return min(kp.T, s + kp.W);
+}
+
+@compute @workgroup_size(WG)
+fn dkdvMain(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let bg = wg.y;                       // b·KV + g
+  let b = bg / kp.KV;
+  let g = bg % kp.KV;
+  let group = kp.H / kp.KV;
+  let s0 = wg.x * WG;
+  let s = s0 + li;
+  if (s >= kp.T) { return; }
+  let sEnd = min(kp.T, s0 + WG) - 1u;
+  let hi = queryEnd(s);
+
+  let kBase = ((b * kp.T + s) * kp.KV + g) * D4;
+  var kr: array<vec4<f32>, MAX_D4>;
+  var vr: array<vec4<f32>, MAX_D4>;
+  var dkAcc: array<vec4<f32>, MAX_D4>;
+  var dvAcc: array<vec4<f32>, MAX_D4>;
+  for (var j = 0u; j < D4; j++) {
+    kr[j] = kk[kBase + j] * kp.scale;
+    vr[j] = kv[kBase + j];
+    dkAcc[j] = vec4<f32>(0.0);
+    dvAcc[j] = vec4<f32>(0.0);
+  }
+
+  for (var r = 0u; r < group; r++) {
+    let h = g * group + r;
+    let bh = b * kp.H + h;
+    for (var t = s0; t < queryEnd(sEnd); t++) {
+      if (t < s || t >= hi) { continue; }
+      let qBase = ((b * kp.T + t) * kp.H + h) * D4;
+      var sc = 0.0;
+      var dp = 0.0;
+      for (var j = 0u; j < D4; j++) {
+        sc += dot(kq[qBase + j], kr[j]);
+        dp += dot(kdO[qBase + j], vr[j]);
+      }
+      let pr = exp(sc - klse[bh * kp.T + t]);
+      let ds = pr * (dp - kdelta[bh * kp.T + t]);
+      for (var j = 0u; j < D4; j++) {
+        dvAcc[j] += pr * kdO[qBase + j];
+        dkAcc[j] += ds * kq[qBase + j];
+      }
+    }
+  }
+  for (var j = 0u; j < D4; j++) {
+    dk[kBase + j] = dkAcc[j] * kp.scale;
+    dv[kBase + j] = dvAcc[j];
+  }
+}

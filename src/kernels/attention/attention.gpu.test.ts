@@ -1,0 +1,78 @@
+import { describe, it } from 'vitest';
+import { Rng } from '../../engine/rng.ts';
+import { testGpu } from '../../testing/gpu.ts';
+import { TOL, expectClose } from '../../testing/tolerance.ts';
+import { runOnce } from '../elementwise/testkit.ts';
+import { attention, attentionBackward } from './attention.ts';
+import { type AttentionShape, attention_backward_cpu, attention_cpu } from './attention.ref.ts';
+
+// T values that do not divide the 64-row workgroup (70 spans two workgroups), GQA (H = 2·KV, H = 4·KV)
+// and plain multi-head (H = KV), sliding windows narrower than, equal to 1 and wider than T, and the
+// largest supported sizes: T = 512 (8 workgroups of rows) and D = 128 (full register arrays), apart
+// because together they cost ~10 s on SwiftShader.
+const CASES: AttentionShape[] = [
+  { B: 2, T: 5, H: 4, KV: 2, D: 8 },
+  { B: 1, T: 17, H: 4, KV: 4, D: 16 },
+  { B: 2, T: 70, H: 4, KV: 1, D: 8 },
+  { B: 2, T: 17, H: 4, KV: 2, D: 8, slidingWindow: 4 },
+  { B: 1, T: 70, H: 2, KV: 1, D: 16, slidingWindow: 65 },
+  { B: 1, T: 6, H: 2, KV: 2, D: 8, slidingWindow: 1 },
+  { B: 1, T: 5, H: 2, KV: 1, D: 8, slidingWindow: 100 },
+  { B: 1, T: 512, H: 2, KV: 1, D: 8 },
+  { B: 1, T: 70, H: 2, KV: 1, D: 128 },
+];
+
+type Inputs = { q: Float32Array; k: Float32Array; v: Float32Array; dO: Float32Array };
+
+function inputs(s: AttentionShape, seed: number): Inputs {
+  const rng = new Rng(seed);
+  const N = s.B * s.T;
+  // q, k in [−2, 2] so that the softmax is far from uniform.
+  return { q: rng.fill(N * s.H * s.D, -2, 2), k: rng.fill(N * s.KV * s.D, -2, 2), v: rng.fill(N * s.KV * s.D), dO: rng.fill(N * s.H * s.D) };
+}
+
+async function runBoth(s: AttentionShape, x: Inputs) {
+  const gpu = await testGpu();
+  const N = s.B * s.T;
+  return runOnce(gpu, { ...x, o: N * s.H * s.D, lse: s.B * s.H * s.T, dq: N * s.H * s.D, dk: N * s.KV * s.D, dv: N * s.KV * s.D }, (pass, b) => {
+    const args = { ...s, q: b.q, k: b.k, v: b.v, o: b.o, lse: b.lse };
+    return [...attention(gpu, pass, args), ...attentionBackward(gpu, pass, { ...args, dO: b.dO, dq: b.dq, dk: b.dk, dv: b.dv })];
+  }, ['o', 'lse', 'dq', 'dk', 'dv']);
+}
+
+describe('attention (WebGPU vs CPU reference)', () => {
+  for (const s of CASES) {
+    it(`forward + backward ${JSON.stringify(s)}`, async () => {
+      const x = inputs(s, s.B * 1000 + s.T * 10 + s.H + (s.slidingWindow ?? 0));
+      const got = await runBoth(s, x);
+      const ref = attention_cpu(x.q, x.k, x.v, s);
+      expectClose(got.o, ref.o, TOL.strict, 'o');
+      expectClose(got.lse, ref.lse, TOL.strict, 'lse');
+      const g = attention_backward_cpu(x.dO, x.q, x.k, x.v, s);
+      expectClose(got.dq, g.dq, TOL.strict, 'dq');
+      expectClose(got.dk, g.dk, TOL.strict, 'dk');
+      expectClose(got.dv, g.dv, TOL.strict, 'dv');
+    });
+  }
+
+  it('T = 1: o = v of the head group, lse = score, dq = dk = 0, dv = Σ dO over the group', async () => {
+    const s = { B: 3, T: 1, H: 4, KV: 2, D: 8 };
+    const x = inputs(s, 77);
+    const got = await runBoth(s, x);
+    const { B, H, KV, D } = s;
+    const oWant = new Float32Array(B * H * D), dvWant = new Float64Array(B * KV * D);
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < H; h++) {
+        const g = Math.floor(h / (H / KV));
+        for (let d = 0; d < D; d++) {
+          oWant[(b * H + h) * D + d] = x.v[(b * KV + g) * D + d];
+          dvWant[(b * KV + g) * D + d] += x.dO[(b * H + h) * D + d];
+        }
+      }
+    }
+    expectClose(got.o, oWant, TOL.exact, 'o = v');
+    expectClose(got.dq, new Float32Array(B * H * D), TOL.strict, 'dq = 0');
+    expectClose(got.dk, new Float32Array(B * KV * D), TOL.strict, 'dk = 0');
+    expectClose(got.dv, dvWant, TOL.strict, 'dv');
+  });
+});

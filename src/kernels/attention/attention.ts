@@ -1,0 +1,91 @@
+// Dispatch for kernels/attention: causal grouped-query attention (thread mapping in attention.wgsl
+// and attention.backward.wgsl). The backward takes the forward's arguments plus the gradients.
+import { Gpu } from '../../gpu/gpu.ts';
+import { checkBuffer, checkSizes } from '../elementwise/grid.ts';
+import backwardCode from './attention.backward.wgsl?raw';
+import forwardCode from './attention.wgsl?raw';
+
+const WG = 64;
+export const ATTENTION_MAX_HEAD_DIM = 128;
+
+export interface AttentionArgs {
+  /** [N, H·D] queries, already rotated (N = B·T). */
+  q: GPUBuffer;
+  /** [N, KV·D] keys, already rotated. */
+  k: GPUBuffer;
+  /** [N, KV·D] values. */
+  v: GPUBuffer;
+  /** [N, H·D] output, overwritten. */
+  o: GPUBuffer;
+  /** [B·H·T] output: log-sum-exp of the scaled scores of each query row, at (b·H + h)·T + t. */
+  lse: GPUBuffer;
+  B: number;
+  T: number;
+  H: number;
+  KV: number;
+  /** Head dim: a multiple of 4, at most 128. */
+  D: number;
+  /** 0 or undefined: full causal; W > 0: query t sees keys s with t − W < s ≤ t (Mistral). */
+  slidingWindow?: number;
+  /** Default 1/sqrt(D). */
+  scale?: number;
+}
+
+export interface AttentionBackwardArgs extends AttentionArgs {
+  /** [N, H·D] gradient w.r.t. o. (o and lse are the forward's outputs, read here.) */
+  dO: GPUBuffer;
+  /** [N, H·D] output, overwritten. */
+  dq: GPUBuffer;
+  /** [N, KV·D] output, overwritten (summed over the H/KV query heads of each kv head). */
+  dk: GPUBuffer;
+  /** [N, KV·D] output, overwritten. */
+  dv: GPUBuffer;
+  /** [B·H·T] scratch for δ = rowsum(dO ∘ o). If omitted it is created and returned with the params. */
+  delta?: GPUBuffer;
+}
+
+/** Validate the shape; returns the u32/f32 params shared by all three entry points. */
+function prepare(op: string, a: AttentionArgs): (number | { f: number })[] {
+  const W = a.slidingWindow ?? 0;
+  checkSizes(op, { B: a.B, T: a.T, H: a.H, KV: a.KV, D: a.D, slidingWindow: W });
+  if (a.H === 0 || a.KV === 0 || a.H % a.KV !== 0) throw new RangeError(`${op}: H (${a.H}) must be a positive multiple of KV (${a.KV})`);
+  if (a.D === 0 || a.D % 4 !== 0 || a.D > ATTENTION_MAX_HEAD_DIM) throw new RangeError(`${op}: D must be a multiple of 4 in [4, ${ATTENTION_MAX_HEAD_DIM}], got ${a.D}`);
+  if (a.B * a.H > 65535 || a.B * a.KV > 65535) throw new RangeError(`${op}: B·H = ${a.B * a.H} workgroup rows, over 65535`);
+  const N = a.B * a.T;
+  checkBuffer(op, 'q', a.q, N * a.H * a.D);
+  checkBuffer(op, 'k', a.k, N * a.KV * a.D);
+  checkBuffer(op, 'v', a.v, N * a.KV * a.D);
+  checkBuffer(op, 'o', a.o, N * a.H * a.D);
+  checkBuffer(op, 'lse', a.lse, a.B * a.H * a.T);
+  return [a.B, a.T, a.H, a.KV, W, { f: a.scale ?? 1 / Math.sqrt(a.D) }];
+}
+
+export function attention(gpu: Gpu, pass: GPUComputePassEncoder, a: AttentionArgs): GPUBuffer[] {
+  const params = gpu.uniform('attention.params', prepare('attention', a));
+  const pipeline = gpu.pipeline('attention', forwardCode, 'main', { D4: a.D / 4 });
+  Gpu.dispatch(pass, pipeline, gpu.bindGroup(pipeline, [a.q, a.k, a.v, a.o, a.lse, params]), Math.ceil(a.T / WG) || 1, a.B * a.H);
+  return [params];
+}
+
+export function attentionBackward(gpu: Gpu, pass: GPUComputePassEncoder, a: AttentionBackwardArgs): GPUBuffer[] {
+  const op = 'attentionBackward';
+  const params = gpu.uniform('attention.backward.params', prepare(op, a));
+  const N = a.B * a.T;
+  checkBuffer(op, 'dO', a.dO, N * a.H * a.D);
+  checkBuffer(op, 'dq', a.dq, N * a.H * a.D);
+  checkBuffer(op, 'dk', a.dk, N * a.KV * a.D);
+  checkBuffer(op, 'dv', a.dv, N * a.KV * a.D);
+  const created = [params];
+  let delta = a.delta;
+  if (delta) checkBuffer(op, 'delta', delta, a.B * a.H * a.T);
+  else created.push((delta = gpu.createBuffer('attention.delta', a.B * a.H * a.T * 4)));
+  const D4 = a.D / 4;
+  const tGroups = Math.ceil(a.T / WG) || 1;
+
+  const dqPipeline = gpu.pipeline('attention.backward.dq', backwardCode, 'dqMain', { D4 });
+  Gpu.dispatch(pass, dqPipeline, gpu.bindGroup(dqPipeline, [a.q, a.k, a.v, a.o, a.dO, a.lse, a.dq, delta, params]), tGroups, a.B * a.H);
+  // Reads δ written by the dispatch above (dispatches in one pass run in order).
+  const kvPipeline = gpu.pipeline('attention.backward.dkdv', backwardCode, 'dkdvMain', { D4 });
+  Gpu.dispatch(pass, kvPipeline, gpu.bindGroup(kvPipeline, [a.q, a.k, a.v, a.dO, a.lse, delta, a.dk, a.dv, params]), tGroups, a.B * a.KV);
+  return created;
+}

@@ -1,0 +1,76 @@
+// Causal grouped-query attention, forward, with online softmax (flash-style: no T×T scores in memory).
+//   o[b,t,h,:] = Σ_s softmax_s(scale · q[b,t,h,:]·k[b,s,g,:]) · v[b,s,g,:],   g = h / (H/KV),
+// over the keys s that query t sees: s ≤ t, and t − W < s when a sliding window W > 0 is set.
+// q, o: [N, H·D]; k, v: [N, KV·D] (N = B·T, row n = b·T + t, head h at columns h·D .. h·D+D−1).
+// lse: [B·H·T], lse[(b·H + h)·T + t] = log Σ_s exp(score) (saved for the backward).
+// Thread mapping: one thread per query row (b, h, t); workgroup (x, y) holds rows t = x·64 + lane of
+// y = b·H + h. A thread keeps its q row (pre-scaled) and its output accumulator in registers as D/4
+// vec4s and walks the keys in order with a running max m and sum l. All threads of a workgroup walk
+// the same key range (the union of what its rows see) and skip the keys their own row must not see,
+// so at every step they read the same k/v row (a broadcast load on GPUs); no barriers, no workgroup
+// memory (SwiftShader pays dearly for those). Requires D % 4 == 0 and D ≤ 128.
+
+override D4: u32;            // D / 4, fixed per model: lets the compiler unroll the loops over D
+const MAX_D4: u32 = 32u;     // D ≤ 128
+const WG: u32 = 64u;
+const NEG_BIG: f32 = -3.0e38; // finite "−∞": exp(NEG_BIG − m) is 0 without relying on inf arithmetic
+
+struct Params { B: u32, T: u32, H: u32, KV: u32, W: u32, scale: f32 }
+
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> o: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> lse: array<f32>;
+@group(0) @binding(5) var<uniform> p: Params;
+
+// First key query t sees.
+fn firstKey(t: u32) -> u32 {
+  if (p.W == 0u || t < p.W) { return 0u; }
+  return t + 1u - p.W;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let bh = wg.y;                       // b·H + h
+  let b = bh / p.H;
+  let h = bh % p.H;
+  let g = h / (p.H / p.KV);            // kv head
+  let t0 = wg.x * WG;
+  let t = t0 + li;
+  if (t >= p.T) { return; }
+  let tEnd = min(p.T, t0 + WG) - 1u;   // last row of this workgroup
+  let lo = firstKey(t);
+
+  let qBase = ((b * p.T + t) * p.H + h) * D4;
+  var qr: array<vec4<f32>, MAX_D4>;
+  var acc: array<vec4<f32>, MAX_D4>;
+  for (var j = 0u; j < D4; j++) {
+    qr[j] = q[qBase + j] * p.scale;
+    acc[j] = vec4<f32>(0.0);
+  }
+
+  var m = NEG_BIG;
+  var l = 0.0;
+  for (var s = firstKey(t0); s <= tEnd; s++) {
+    if (s < lo || s > t) { continue; }
+    let kBase = ((b * p.T + s) * p.KV + g) * D4;
+    var sc = 0.0;
+    for (var j = 0u; j < D4; j++) { sc += dot(qr[j], k[kBase + j]); }
+    if (sc > m) {
+      // New running max: rescale what was accumulated under the old one. Rare after the first keys,
+      // so the common path below is one exp and one fma per element.
+      let corr = exp(m - sc);
+      l *= corr;
+      for (var j = 0u; j < D4; j++) { acc[j] *= corr; }
+      m = sc;
+    }
+    let e = exp(sc - m);
+    l += e;
+    for (var j = 0u; j < D4; j++) { acc[j] = fma(vec4<f32>(e), v[kBase + j], acc[j]); }
+  }
+
+  let inv = 1.0 / l;                   // l ≥ 1: every row sees at least its own key
+  for (var j = 0u; j < D4; j++) { o[qBase + j] = acc[j] * inv; }
+  lse[bh * p.T + t] = m + log(l);
+}

@@ -1,0 +1,16 @@
+// a[i] += alpha · b[i] for i < n  (a residual add, or gradient accumulation).
+// Thread mapping: one thread per element, 256 threads per workgroup; workgroups form a 2-D grid
+// (see grid.ts), i = (wg.y * num_workgroups.x + wg.x) * 256 + local index.
+
+struct Params { n: u32, alpha: f32 }
+
+@group(0) @binding(0) var<storage, read_write> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let i = (wg.y * nwg.x + wg.x) * 256u + li;
+  if (i >= p.n) { return; }
+  a[i] = fma(p.alpha, b[i], a[i]);
+}
