@@ -1,0 +1,389 @@
+// The reference model: tabtune's Llama-family decoder written with TensorFlow.js ops.
+//
+// It is (1) the autograd oracle every WebGPU kernel and gradient is checked against, (2) the fallback
+// engine when WebGPU is missing, and (3) the benchmark baseline. It is NOT optimised and NOT the engine:
+// no KV cache, no dropout (the engine's tests use dropout 0), no quantized weights (callers dequantize).
+//
+// Shapes use the alphabet declared in src/engine/config.ts:
+//   B = batch, T = sequence length, N = B*T rows, C = hidden, H = query heads, KV = key/value heads,
+//   G = H/KV (query heads per kv head), D = head dim, F = MLP size, V = vocab, L = layers, R = LoRA rank.
+//
+// Graph (HF LlamaForCausalLM / Qwen2ForCausalLM / MistralForCausalLM, position of token t is t):
+//   x = embed[tokens]                                                   (N, C)
+//   per layer:  h = rmsnorm(x)·w_in;  q,k,v = linear(h)  (+bias for qwen2, + LoRA)
+//               q,k = rope(q,k);  a = softmax(q·kᵀ/√D + causal/sliding mask)·v   (GQA: head h → kv h/G)
+//               x = x + o_proj(a);  h = rmsnorm(x)·w_post;  x = x + down(silu(gate(h))·up(h))
+//   logits = rmsnorm(x)·w_final · lm_headᵀ                              (N, V)
+// LoRA on a linear layer: y = x·Wᵀ (+b) + s·(x·Aᵀ)·Bᵀ with A (R, in), B (out, R), s = loraScale().
+//
+// The model never picks a backend: it runs on whichever one the caller set (see backend.ts, whose
+// useBackend() also registers tfjs's gradient functions, which lossAndGrads needs). The sync
+// methods read results with dataSync (fine on 'cpu' and 'wasm'); on 'webgpu' use the *Async twins.
+// Every method runs inside tf.tidy; the only long-lived tensors are the weights, the LoRA variables and
+// the per-T RoPE/mask tables, and dispose() frees all of them.
+
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { type LoraConfig, type LoraTarget, type ModelConfig, linearShape, loraScale, ropeInvFreq } from '../engine/config.ts';
+import { type LoraParams, type WeightMap, WeightError, modulePath, validateWeights } from '../engine/weights.ts';
+
+export interface ReferenceLora {
+  config: LoraConfig;
+  params: LoraParams;
+}
+
+/** One training batch. targets[n] is the token to predict AT position n (already shifted by the caller). */
+export interface LossBatch {
+  tokens: Int32Array; // (B*T)
+  targets: Int32Array; // (B*T); entries where lossMask is 0 are never read
+  lossMask: Float32Array; // (B*T) weight of each position in the mean
+  B: number;
+  T: number;
+}
+
+/** Gradients of the loss w.r.t. every LoRA matrix, keyed by module path; A (R, in), B (out, R). */
+export type LoraGrads = Map<string, { A: Float32Array; B: Float32Array }>;
+
+export interface LossAndGrads {
+  loss: number;
+  grads: LoraGrads;
+}
+
+/** Large negative additive mask: exp() underflows to exactly 0 in f32 after softmax's max-subtraction. */
+const MASKED = -1e9;
+
+interface Adapter {
+  A: tf.Variable; // (R, in)
+  B: tf.Variable; // (out, R)
+}
+
+export class ReferenceModel {
+  readonly cfg: ModelConfig;
+  readonly loraConfig: LoraConfig | null;
+  /** s = loraScale(loraConfig); 0 without LoRA. */
+  readonly scale: number;
+
+  private readonly w = new Map<string, tf.Tensor>(); // frozen weights by HF name
+  private readonly adapters = new Map<string, Adapter>(); // by module path, in layer-then-target order
+  private readonly invFreq: Float64Array; // (D/2)
+  private readonly tables = new Map<number, { cos: tf.Tensor; sin: tf.Tensor; mask: tf.Tensor }>(); // by T
+  private disposed = false;
+
+  constructor(cfg: ModelConfig, weights: WeightMap, lora?: ReferenceLora) {
+    validateWeights(cfg, weights, 'ReferenceModel');
+    if (cfg.numHeads % cfg.numKvHeads !== 0) throw new WeightError(`numHeads ${cfg.numHeads} is not a multiple of numKvHeads ${cfg.numKvHeads}`);
+    if (cfg.headDim % 2 !== 0) throw new WeightError(`headDim ${cfg.headDim} must be even`);
+    this.cfg = cfg;
+    this.loraConfig = lora?.config ?? null;
+    this.scale = lora ? loraScale(lora.config) : 0;
+    this.invFreq = ropeInvFreq(cfg);
+    // Check the adapters before creating any tensor, so a bad argument leaks nothing.
+    const pairs: [string, { A: Float32Array; B: Float32Array }, [number, number]][] = [];
+    if (lora) {
+      const R = lora.config.rank;
+      for (let i = 0; i < cfg.numLayers; i++) {
+        for (const target of lora.config.targets) {
+          const path = modulePath(i, target);
+          const p = lora.params.get(path);
+          const [out, inn] = linearShape(cfg, target);
+          if (!p) throw new WeightError(`ReferenceModel: LoRA parameters for "${path}" are missing`);
+          if (p.A.length !== R * inn || p.B.length !== out * R) {
+            throw new WeightError(`ReferenceModel: LoRA "${path}" has ${p.A.length}/${p.B.length} values, expected A [${R},${inn}] and B [${out},${R}]`);
+          }
+          pairs.push([path, p, [out, inn]]);
+        }
+      }
+    }
+    for (const [name, t] of weights) {
+      if (name === 'lm_head.weight' && cfg.tieWordEmbeddings) continue;
+      this.w.set(name, tf.tensor(t.data, t.shape, 'float32'));
+    }
+    for (const [path, p, [out, inn]] of pairs) {
+      const R = this.loraConfig!.rank;
+      // Unnamed variables: tfjs names must be unique per process and several models may coexist.
+      // tidy frees the initial-value tensors (a variable is not tracked by tidy and keeps the data).
+      this.adapters.set(path, tf.tidy(() => ({
+        A: tf.variable(tf.tensor2d(p.A, [R, inn]), true),
+        B: tf.variable(tf.tensor2d(p.B, [out, R]), true),
+      })));
+    }
+  }
+
+  // --- public API: sync (cpu, wasm) ---------------------------------------------------------------
+
+  /** Logits (B*T, V), row n = b*T + t. */
+  logits(tokens: Int32Array, B: number, T: number): Float32Array {
+    const t = this.logitsTensor(tokens, B, T);
+    try {
+      return Float32Array.from(t.dataSync() as Float32Array);
+    } finally {
+      t.dispose();
+    }
+  }
+
+  /** Masked mean cross-entropy (0 when the mask sums to 0). */
+  loss(batch: LossBatch): number {
+    const ts = this.lossTensors(batch, false);
+    try {
+      return ts.length ? ts[0].dataSync()[0] : 0;
+    } finally {
+      tf.dispose(ts);
+    }
+  }
+
+  /** The loss and its gradients w.r.t. every LoRA A and B (zeros when the mask sums to 0). */
+  lossAndGrads(batch: LossBatch): LossAndGrads {
+    const ts = this.lossTensors(batch, true);
+    try {
+      return this.unpack(ts.map((t) => t.dataSync() as Float32Array));
+    } finally {
+      tf.dispose(ts);
+    }
+  }
+
+  // --- public API: async (any backend; required on webgpu, whose readSync needs a canvas) ----------
+
+  async logitsAsync(tokens: Int32Array, B: number, T: number): Promise<Float32Array> {
+    const t = this.logitsTensor(tokens, B, T);
+    try {
+      return Float32Array.from((await t.data()) as Float32Array);
+    } finally {
+      t.dispose();
+    }
+  }
+
+  async lossAsync(batch: LossBatch): Promise<number> {
+    const ts = this.lossTensors(batch, false);
+    try {
+      return ts.length ? (await ts[0].data())[0] : 0;
+    } finally {
+      tf.dispose(ts);
+    }
+  }
+
+  async lossAndGradsAsync(batch: LossBatch): Promise<LossAndGrads> {
+    const ts = this.lossTensors(batch, true);
+    try {
+      return this.unpack((await Promise.all(ts.map((t) => t.data()))) as Float32Array[]);
+    } finally {
+      tf.dispose(ts);
+    }
+  }
+
+  // --- adapter access (for the fallback engine's optimizer step) ----------------------------------
+
+  /** Module paths of the LoRA adapters, in layer-then-target order. */
+  get loraPaths(): string[] {
+    return [...this.adapters.keys()];
+  }
+
+  /** A copy of the current LoRA values. */
+  getLora(): LoraParams {
+    this.check();
+    const out: LoraParams = new Map();
+    for (const [path, ad] of this.adapters) {
+      out.set(path, { A: Float32Array.from(ad.A.dataSync() as Float32Array), B: Float32Array.from(ad.B.dataSync() as Float32Array) });
+    }
+    return out;
+  }
+
+  /** Overwrite LoRA values (every path in `params` must be an adapter of this model). */
+  setLora(params: LoraParams): void {
+    this.check();
+    tf.tidy(() => {
+      for (const [path, p] of params) {
+        const ad = this.adapters.get(path);
+        if (!ad) throw new WeightError(`ReferenceModel: no LoRA adapter at "${path}"`);
+        if (p.A.length !== ad.A.size || p.B.length !== ad.B.size) throw new WeightError(`ReferenceModel: LoRA "${path}" size mismatch`);
+        ad.A.assign(tf.tensor(p.A, ad.A.shape, 'float32'));
+        ad.B.assign(tf.tensor(p.B, ad.B.shape, 'float32'));
+      }
+    });
+  }
+
+  /** Free every tensor this model holds. The model is unusable afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of this.w.values()) t.dispose();
+    for (const ad of this.adapters.values()) {
+      ad.A.dispose();
+      ad.B.dispose();
+    }
+    for (const tb of this.tables.values()) tf.dispose([tb.cos, tb.sin, tb.mask]);
+    this.w.clear();
+    this.adapters.clear();
+    this.tables.clear();
+  }
+
+  // --- graph --------------------------------------------------------------------------------------
+
+  private check(): void {
+    if (this.disposed) throw new Error('ReferenceModel: used after dispose()');
+  }
+
+  private checkTokens(name: string, ids: Int32Array, N: number, mask?: Float32Array): void {
+    if (ids.length !== N) throw new RangeError(`ReferenceModel: ${name} has ${ids.length} entries, expected B*T = ${N}`);
+    const V = this.cfg.vocabSize;
+    for (let n = 0; n < N; n++) {
+      if (mask && mask[n] === 0) continue;
+      if (!(ids[n] >= 0 && ids[n] < V)) throw new RangeError(`ReferenceModel: ${name}[${n}] = ${ids[n]} is outside the vocabulary [0, ${V})`);
+    }
+  }
+
+  /** Logits as a tensor the caller must dispose. */
+  private logitsTensor(tokens: Int32Array, B: number, T: number): tf.Tensor {
+    this.check();
+    this.checkTokens('tokens', tokens, B * T);
+    return tf.tidy(() => this.forward(tokens, B, T));
+  }
+
+  /**
+   * [loss] or [loss, dA_0, dB_0, dA_1, ...] (adapter order) as tensors the caller must dispose; [] when
+   * the mask sums to 0 (loss 0, zero gradients: nothing to compute).
+   */
+  private lossTensors(batch: LossBatch, withGrads: boolean): tf.Tensor[] {
+    this.check();
+    const { tokens, targets, lossMask, B, T } = batch;
+    const N = B * T;
+    this.checkTokens('tokens', tokens, N);
+    if (lossMask.length !== N) throw new RangeError(`ReferenceModel: lossMask has ${lossMask.length} entries, expected ${N}`);
+    this.checkTokens('targets', targets, N, lossMask);
+    let maskSum = 0;
+    // Masked targets may hold anything (e.g. -100): send 0 instead, its weight is 0 anyway.
+    const tgt = new Int32Array(N);
+    for (let n = 0; n < N; n++) {
+      maskSum += lossMask[n];
+      tgt[n] = lossMask[n] === 0 ? 0 : targets[n];
+    }
+    if (maskSum === 0) return [];
+    return tf.tidy(() => {
+      const lossFn = (): tf.Scalar => {
+        const logp = tf.logSoftmax(this.forward(tokens, B, T)); // (N, V)
+        const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.tensor1d(tgt, 'int32'), this.cfg.vocabSize)), -1); // (N)
+        return tf.div(tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(lossMask, 'float32')))), maskSum) as tf.Scalar;
+      };
+      if (!withGrads || this.adapters.size === 0) return [lossFn()];
+      if (tf.getGradient('BatchMatMul') === undefined) {
+        throw new Error('ReferenceModel: tfjs gradient functions are not registered; call `await useBackend(...)` or `await registerGradients()` (src/reference/backend.ts) first');
+      }
+      const vars: tf.Variable[] = [];
+      for (const ad of this.adapters.values()) vars.push(ad.A, ad.B);
+      const { value, grads } = tf.variableGrads(lossFn, vars);
+      return [value, ...vars.map((v) => grads[v.name])];
+    });
+  }
+
+  private unpack(values: Float32Array[]): LossAndGrads {
+    const grads: LoraGrads = new Map();
+    let k = 1;
+    for (const [path, ad] of this.adapters) {
+      if (values.length === 0) grads.set(path, { A: new Float32Array(ad.A.size), B: new Float32Array(ad.B.size) });
+      else grads.set(path, { A: Float32Array.from(values[k]), B: Float32Array.from(values[k + 1]) });
+      k += 2;
+    }
+    return { loss: values.length ? values[0][0] : 0, grads };
+  }
+
+  /** tokens (N) -> logits (N, V). Call inside tf.tidy. */
+  private forward(tokens: Int32Array, B: number, T: number): tf.Tensor {
+    const cfg = this.cfg;
+    const N = B * T, H = cfg.numHeads, KV = cfg.numKvHeads, D = cfg.headDim, G = H / KV;
+    const { cos, sin, mask } = this.tablesFor(T);
+    let x = tf.gather(this.weight('model.embed_tokens.weight'), tf.tensor1d(tokens, 'int32')); // (N, C)
+    for (let l = 0; l < cfg.numLayers; l++) {
+      // attention block
+      let h = this.rmsnorm(x, `model.layers.${l}.input_layernorm.weight`);
+      const q = this.rope(tf.reshape(this.linear(h, l, 'q_proj'), [B, T, H, D]), cos, sin); // (B, T, H, D)
+      const k = this.rope(tf.reshape(this.linear(h, l, 'k_proj'), [B, T, KV, D]), cos, sin); // (B, T, KV, D)
+      const v = tf.reshape(this.linear(h, l, 'v_proj'), [B, T, KV, D]);
+      // GQA without copying k/v: query head h = j*G + g uses kv head j, so group the G query heads of
+      // kv head j along the row axis: q (B, KV, G*T, D) against k, v (B, KV, T, D).
+      const qg = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B, KV, G * T, D]);
+      const kt = tf.transpose(k, [0, 2, 1, 3]); // (B, KV, T, D)
+      const vt = tf.transpose(v, [0, 2, 1, 3]); // (B, KV, T, D)
+      const scores = tf.add(tf.mul(tf.matMul(qg, kt, false, true), 1 / Math.sqrt(D)), mask); // (B, KV, G*T, T)
+      const att = tf.matMul(tf.softmax(scores, -1), vt); // (B, KV, G*T, D)
+      const a = tf.reshape(tf.transpose(tf.reshape(att, [B, H, T, D]), [0, 2, 1, 3]), [N, H * D]);
+      x = tf.add(x, this.linear(a, l, 'o_proj'));
+      // MLP block
+      h = this.rmsnorm(x, `model.layers.${l}.post_attention_layernorm.weight`);
+      const gate = this.linear(h, l, 'gate_proj'); // (N, F)
+      const up = this.linear(h, l, 'up_proj'); // (N, F)
+      x = tf.add(x, this.linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up), l, 'down_proj'));
+    }
+    x = this.rmsnorm(x, 'model.norm.weight');
+    const head = this.cfg.tieWordEmbeddings ? this.weight('model.embed_tokens.weight') : this.weight('lm_head.weight');
+    return tf.matMul(x, head, false, true); // (N, V)
+  }
+
+  private weight(name: string): tf.Tensor {
+    const t = this.w.get(name);
+    if (!t) throw new WeightError(`ReferenceModel: tensor "${name}" is missing`);
+    return t;
+  }
+
+  /** x (N, C) -> x / sqrt(mean(x²) + eps) · w */
+  private rmsnorm(x: tf.Tensor, name: string): tf.Tensor {
+    const ms = tf.mean(tf.square(x), -1, true); // (N, 1)
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.cfg.rmsNormEps))), this.weight(name));
+  }
+
+  /** x (N, in) -> x·Wᵀ (+b) (+ s·(x·Aᵀ)·Bᵀ)   (N, out) */
+  private linear(x: tf.Tensor, layer: number, target: LoraTarget): tf.Tensor {
+    const path = modulePath(layer, target);
+    let y = tf.matMul(x, this.weight(`${path}.weight`), false, true);
+    const bias = this.w.get(`${path}.bias`);
+    if (bias) y = tf.add(y, bias);
+    const ad = this.adapters.get(path);
+    if (ad) y = tf.add(y, tf.mul(tf.matMul(tf.matMul(x, ad.A, false, true), ad.B, false, true), this.scale));
+    return y;
+  }
+
+  /** x (B, T, heads, D) rotated by position t. cos, sin: (T, 1, D/2). */
+  private rope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
+    const [B, T, nh, D] = x.shape;
+    if (this.cfg.ropeLayout === 'half') {
+      // HF rotate_half: pairs (i, i + D/2)
+      const [x1, x2] = tf.split(x, 2, 3); // (B, T, nh, D/2) each
+      return tf.concat([tf.sub(tf.mul(x1, cos), tf.mul(x2, sin)), tf.add(tf.mul(x2, cos), tf.mul(x1, sin))], 3);
+    }
+    // Meta / llama.cpp 'llama': adjacent pairs (2i, 2i+1)
+    const [x1, x2] = tf.split(tf.reshape(x, [B, T, nh, D / 2, 2]), 2, 4); // (B, T, nh, D/2, 1) each
+    const c = tf.expandDims(cos, -1), s = tf.expandDims(sin, -1); // (T, 1, D/2, 1)
+    return tf.reshape(tf.concat([tf.sub(tf.mul(x1, c), tf.mul(x2, s)), tf.add(tf.mul(x1, s), tf.mul(x2, c))], 4), [B, T, nh, D]);
+  }
+
+  /** RoPE tables and the additive attention mask for length T, built once (float64 maths, f32 storage). */
+  private tablesFor(T: number): { cos: tf.Tensor; sin: tf.Tensor; mask: tf.Tensor } {
+    const hit = this.tables.get(T);
+    if (hit) return hit;
+    const half = this.cfg.headDim / 2, G = this.cfg.numHeads / this.cfg.numKvHeads, W = this.cfg.slidingWindow;
+    const cos = new Float32Array(T * half), sin = new Float32Array(T * half);
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < half; i++) {
+        const ang = t * this.invFreq[i];
+        cos[t * half + i] = Math.cos(ang);
+        sin[t * half + i] = Math.sin(ang);
+      }
+    }
+    // (G*T, T): row g*T + t is query position t; it sees key s when s <= t (and t - W < s with a window).
+    const mask = new Float32Array(G * T * T);
+    for (let g = 0; g < G; g++) {
+      for (let t = 0; t < T; t++) {
+        for (let s = 0; s < T; s++) {
+          const visible = s <= t && (W === null || s > t - W);
+          mask[(g * T + t) * T + s] = visible ? 0 : MASKED;
+        }
+      }
+    }
+    // Called inside forward's tidy: keep() exempts them from it; dispose() frees them.
+    const tb = {
+      cos: tf.keep(tf.tensor(cos, [T, 1, half], 'float32')),
+      sin: tf.keep(tf.tensor(sin, [T, 1, half], 'float32')),
+      mask: tf.keep(tf.tensor(mask, [G * T, T], 'float32')),
+    };
+    this.tables.set(T, tb);
+    return tb;
+  }
+}
