@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { lcsLength, looksLikeRolePrompt, meanRougeL, rolePromptRate, rougeL, rougeTokens, splitRolePrompt } from './metrics.ts';
+
+describe('ROUGE-L', () => {
+  it('tokenizes lower-cased on non-letters/digits', () => {
+    expect(rougeTokens("The cat's  hat, 2nd-best!  Ünïcode")).toEqual(['the', 'cat', 's', 'hat', '2nd', 'best', 'ünïcode']);
+    expect(rougeTokens(' ... ')).toEqual([]);
+  });
+
+  it('LCS length', () => {
+    expect(lcsLength(['a', 'b', 'c', 'd'], ['a', 'c', 'd'])).toBe(3);
+    expect(lcsLength(['a', 'b'], [])).toBe(0);
+    expect(lcsLength(['x', 'a', 'y', 'b'], ['a', 'b', 'x'])).toBe(2);
+  });
+
+  // Hand-computed: P = LCS/|cand|, R = LCS/|ref|, F = 2PR/(P+R).
+  const cases: [string, string, number, number, number][] = [
+    // LCS the cat on the mat = 5 of 6 / 6
+    ['the cat sat on the mat', 'the cat is on the mat', 5 / 6, 5 / 6, 5 / 6],
+    // [the quick brown fox] vs [quick brown dog]: LCS 2 → P 1/2, R 2/3, F 4/7
+    ['The quick brown fox!', 'quick, BROWN dog', 1 / 2, 2 / 3, 4 / 7],
+    // Lin (2004)'s example: in-sequence but not consecutive matches count
+    ['police kill the gunman', 'police killed the gunman', 3 / 4, 3 / 4, 3 / 4],
+    ['the gunman kill police', 'police killed the gunman', 2 / 4, 2 / 4, 2 / 4],
+    // reversed order: LCS 1
+    ['a b c d', 'd c b a', 1 / 4, 1 / 4, 1 / 4],
+    // unequal lengths: [a b] vs [a x b y z]: LCS 2 → P 1, R 2/5, F 4/7
+    ['a b', 'a x b y z', 1, 2 / 5, 4 / 7],
+    ['Identical text.', 'identical TEXT', 1, 1, 1],
+    ['', 'anything', 0, 0, 0],
+    ['no overlap', 'at all', 0, 0, 0],
+  ];
+  for (const [c, r, p, rec, f] of cases) {
+    it(`${JSON.stringify(c)} vs ${JSON.stringify(r)}`, () => {
+      const s = rougeL(c, r);
+      expect(s.precision).toBeCloseTo(p, 12);
+      expect(s.recall).toBeCloseTo(rec, 12);
+      expect(s.f).toBeCloseTo(f, 12);
+    });
+  }
+
+  it('mean over pairs', () => {
+    expect(meanRougeL(['a b c d', 'x'], ['d c b a', 'x'])).toBeCloseTo((0.25 + 1) / 2, 12);
+    expect(meanRougeL([], [])).toBe(0);
+    expect(() => meanRougeL(['a'], [])).toThrow();
+  });
+});
+
+describe('role prompts', () => {
+  it('looksLikeRolePrompt: openings and keywords', () => {
+    const yes = [
+      'As a seasoned marine biologist, I will explain.',
+      'As an astrophysicist with a focus on exoplanets.',
+      'You are a patient math tutor who explains step by step.',
+      'From now on, you are an experienced chef.',
+      'I am a certified financial planner.',
+      '**As a historian**, here is what happened.',
+      'A cardiologist with 20 years of clinical practice.',
+      'A veteran pilot with over ten years in the cockpit.',
+      'Leading expert in tropical medicine.',
+      'Tax specialist.',
+    ];
+    const no = [
+      'Paris is the capital of France.',
+      'As a result, the bridge collapsed.',
+      'You are right that the numbers differ.',
+      'The company grew for 5 years straight.',
+      'Expertise matters, but so does luck.',
+      '',
+    ];
+    for (const s of yes) expect(looksLikeRolePrompt(s), s).toBe(true);
+    for (const s of no) expect(looksLikeRolePrompt(s), s).toBe(false);
+  });
+
+  it('splitRolePrompt splits at the first separator', () => {
+    expect(splitRolePrompt('As a chemist, I know this well.\n\nWater boils at 100 °C.\n\nAt sea level.')).toEqual({
+      rolePrompt: 'As a chemist, I know this well.',
+      answer: 'Water boils at 100 °C.\n\nAt sea level.',
+    });
+    expect(splitRolePrompt('  \n\nYou are a poet.\n\nRoses are red.')).toEqual({ rolePrompt: 'You are a poet.', answer: 'Roses are red.' });
+    expect(splitRolePrompt('You are a poet.\n\n')).toEqual({ rolePrompt: 'You are a poet.', answer: '' });
+    expect(splitRolePrompt('You are a poet. Roses are red.')).toBeNull(); // no separator
+    expect(splitRolePrompt('Water boils at 100 °C.\n\nAt sea level.')).toBeNull(); // not a role prompt
+    expect(splitRolePrompt('You are a poet.\nRoses.', '\n')).toEqual({ rolePrompt: 'You are a poet.', answer: 'Roses.' });
+    expect(splitRolePrompt('You are a poet.|||Roses.', '|||')).toEqual({ rolePrompt: 'You are a poet.', answer: 'Roses.' });
+  });
+
+  it('rolePromptRate', () => {
+    const gens = [
+      'As an economist, I study markets.\n\nInflation is a general rise in prices.',
+      'Inflation is a general rise in prices.',
+      'From now on you are a sommelier.\n\nPair it with a dry white.',
+      'As a result of the storm.\n\nTrees fell.',
+    ];
+    expect(rolePromptRate(gens, '\n\n')).toBe(0.5);
+    expect(rolePromptRate([], '\n\n')).toBe(0);
+  });
+});
