@@ -13,7 +13,8 @@
 //
 // LoRA parameters are keyed by module path (`model.layers.{i}.self_attn.q_proj`): A [R, in], B [out, R].
 
-import { type LoraConfig, type LoraTarget, type ModelConfig, linearShape } from './config.ts';
+import { LORA_TARGETS, type LoraConfig, type LoraTarget, type ModelConfig, linearShape } from './config.ts';
+import { type BaseDtype, dequantize, quantize } from './quant.ts';
 import { Rng } from './rng.ts';
 
 export interface Tensor {
@@ -144,4 +145,22 @@ export function tinyConfig(over: Partial<ModelConfig> = {}): ModelConfig {
     eosTokenIds: [],
     ...over,
   };
+}
+
+/**
+ * The weights the engine effectively computes with for a base storage type: every linear weight
+ * quantized and dequantized (int8/int4), everything else unchanged. The reference model runs on these
+ * to check the quantized engine, and merged exports start from them.
+ */
+export function effectiveWeights(cfg: ModelConfig, w: WeightMap, dtype: BaseDtype): WeightMap {
+  if (dtype === 'f32') return w;
+  const out: WeightMap = new Map(w);
+  for (let i = 0; i < cfg.numLayers; i++) {
+    for (const t of LORA_TARGETS) {
+      const name = `${modulePath(i, t)}.weight`;
+      const [rows, cols] = linearShape(cfg, t);
+      out.set(name, { shape: [rows, cols], data: dequantize(quantize(w.get(name)!.data, rows, cols, dtype)) });
+    }
+  }
+  return out;
 }

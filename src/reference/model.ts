@@ -170,6 +170,30 @@ export class ReferenceModel {
     }
   }
 
+  /**
+   * One training step kept on the backend: loss and LoRA gradients, then `optimizer` applies them to
+   * the adapter variables (grads scaled by gradScale). Only the loss is read back. Used by the fallback
+   * engine and as the benchmark baseline (tfjs-webgpu), so no CPU round trip of the gradients.
+   */
+  async trainStep(batch: LossBatch, optimizer: tf.Optimizer, gradScale = 1): Promise<number> {
+    const ts = this.lossTensors(batch, true);
+    if (!ts.length) return 0;
+    try {
+      const named: tf.NamedTensorMap = {};
+      let i = 1;
+      for (const ad of this.adapters.values()) {
+        named[ad.A.name] = gradScale === 1 ? ts[i] : tf.mul(ts[i], gradScale);
+        named[ad.B.name] = gradScale === 1 ? ts[i + 1] : tf.mul(ts[i + 1], gradScale);
+        i += 2;
+      }
+      optimizer.applyGradients(named);
+      if (gradScale !== 1) tf.dispose(Object.values(named));
+      return (await ts[0].data())[0];
+    } finally {
+      tf.dispose(ts);
+    }
+  }
+
   // --- adapter access (for the fallback engine's optimizer step) ----------------------------------
 
   /** Module paths of the LoRA adapters, in layer-then-target order. */

@@ -30,17 +30,24 @@ export class GpuAdamW {
     this.sq = gpu.createBuffer('grad_sqnorm', 4);
   }
 
-  /** Record one update with learning rate `lr`; grads are scaled by gradScale (e.g. 1/accumulation). */
-  record(rec: Recorder, lr: number, gradScale: number): void {
-    this.step += 1;
+  /** Record the squared global norm of the gradients into `sq` (read it with gradNorm after submit). */
+  recordNorm(rec: Recorder): void {
     this.gpu.write(this.sq, new Float32Array(1));
     for (const p of this.params) rec.keep(sumsq(this.gpu, rec.pass, { x: p.grad, out: this.sq, n: p.size, slot: 0 }));
+  }
+
+  /**
+   * Record one update with learning rate `lr`; grads are scaled by gradScale (e.g. 1/accumulation) and
+   * clipped to maxGradNorm using the norm recordNorm left in `sq` (record that first, same or earlier pass).
+   */
+  recordUpdate(rec: Recorder, lr: number, gradScale: number): void {
+    this.step += 1;
     this.params.forEach((p, i) => {
       rec.keep(adamw(this.gpu, rec.pass, { p: p.param, g: p.grad, m: this.m[i], v: this.v[i], n: p.size, t: this.step, hyper: { ...this.hyper, lr }, gradScale, sq: this.sq, maxNorm: this.maxGradNorm }));
     });
   }
 
-  /** Global norm of the (scaled) gradients of the last recorded step. */
+  /** Global norm of the gradients scaled by gradScale, from the last recordNorm. */
   async gradNorm(gradScale: number): Promise<number> {
     return Math.sqrt((await this.gpu.readF32(this.sq, 1))[0]) * gradScale;
   }

@@ -1,0 +1,404 @@
+// The Llama-family decoder on WebGPU: forward, loss and hand-written backward for LoRA training.
+// One implementation for llama / mistral / qwen2 (see config.ts for the shape alphabet).
+//
+// Forward, per layer l (x_l [N,C] is the residual stream entering the layer):
+//   xn1 = rmsnorm(x_l; input_layernorm)            saves rstd1 [N]
+//   q,k,v = Linear(xn1)  (+bias for qwen2, +LoRA)   q [N,H*D], k,v [N,KV*D]
+//   q,k = rope(q,k)
+//   o, lse = attention(q,k,v)  causal GQA, online softmax
+//   x1 = x_l + o_proj(o)
+//   xn2 = rmsnorm(x1; post_attention_layernorm)     saves rstd2 [N]
+//   g,u = gate_proj(xn2), up_proj(xn2);  hm = silu(g)·u
+//   x_{l+1} = x1 + down_proj(hm)
+// then xf = rmsnorm(x_L; norm), logits = xf·W_lmᵀ [N,V], masked-mean cross-entropy.
+//
+// The backward is the forward read in reverse, layer by layer. Activation grads use "=", parameter
+// (LoRA) grads use "+=" so that micro-batches accumulate. With gradient checkpointing only x_l is kept
+// per layer and each layer's forward is recomputed right before its backward.
+import type { Gpu } from '../gpu/gpu.ts';
+import { GpuOutOfMemoryError } from '../gpu/gpu.ts';
+import { matmul } from '../kernels/matmul/matmul.ts';
+import { attention, attentionBackward } from '../kernels/attention/attention.ts';
+import { crossEntropy, crossEntropyAndGrad } from '../kernels/cross_entropy/cross_entropy.ts';
+import { add } from '../kernels/elementwise/elementwise.ts';
+import { embedding } from '../kernels/embedding/embedding.ts';
+import { rmsnorm, rmsnormBackward } from '../kernels/rmsnorm/rmsnorm.ts';
+import { rope, ropeBackward } from '../kernels/rope/rope.ts';
+import { swiglu, swigluBackward } from '../kernels/swiglu/swiglu.ts';
+import { type LoraConfig, type LoraTarget, type ModelConfig, LORA_TARGETS, linearShape, loraScale, ropeInvFreq } from './config.ts';
+import { Linear } from './linear.ts';
+import type { BaseDtype } from './quant.ts';
+import { Recorder } from './recorder.ts';
+import { type LoraParams, type WeightMap, lmHead, modulePath, validateWeights } from './weights.ts';
+
+export class PlanError extends Error {
+  override name = 'PlanError';
+}
+
+export interface ModelOptions {
+  baseDtype: BaseDtype;
+  lora: { config: LoraConfig; params: LoraParams } | null;
+  /** Recompute each layer's activations in the backward instead of keeping them. */
+  checkpointing?: boolean;
+}
+
+export interface Batch {
+  tokens: Int32Array; // [B*T]
+  targets: Int32Array; // [B*T] token to predict at each position (already shifted)
+  lossMask: Float32Array; // [B*T] 1 = counted, 0 = ignored
+  B: number;
+  T: number;
+}
+
+/** Buffers of one layer's forward that the backward reads. */
+interface LayerActs {
+  xn1: GPUBuffer; rstd1: GPUBuffer;
+  q: GPUBuffer; k: GPUBuffer; v: GPUBuffer; o: GPUBuffer; lse: GPUBuffer;
+  x1: GPUBuffer; xn2: GPUBuffer; rstd2: GPUBuffer;
+  g: GPUBuffer; u: GPUBuffer; hm: GPUBuffer;
+  /** x·Aᵀ [N,R] per adapted target. */
+  h: Map<LoraTarget, GPUBuffer>;
+}
+
+interface Workspace {
+  B: number; T: number; N: number;
+  tokens: GPUBuffer; targets: GPUBuffer; mask: GPUBuffer;
+  xs: GPUBuffer[]; // x_0 .. x_L, [N,C] each
+  acts: LayerActs[]; // L sets, or 1 shared set with checkpointing
+  xf: GPUBuffer; rstdf: GPUBuffer; logits: GPUBuffer; loss: GPUBuffer;
+  // backward scratch
+  dres: GPUBuffer; dxn: GPUBuffer; tmpC: GPUBuffer;
+  dq: GPUBuffer; dk: GPUBuffer; dv: GPUBuffer; dO: GPUBuffer;
+  dg: GPUBuffer; du: GPUBuffer; dhm: GPUBuffer; dlora: GPUBuffer | null;
+  all: GPUBuffer[];
+}
+
+interface LayerWeights {
+  inputNorm: GPUBuffer;
+  postNorm: GPUBuffer;
+  lin: Record<LoraTarget, Linear>;
+}
+
+export interface MemoryPlan {
+  baseBytes: number;
+  loraBytes: number;
+  activationBytes: number;
+  totalBytes: number;
+  largestBuffer: { name: string; bytes: number };
+}
+
+const f32 = 4;
+
+/** Bytes a (config, batch, sequence, options) needs on the GPU, computed before allocating anything. */
+export function planMemory(cfg: ModelConfig, B: number, T: number, o: { baseDtype: BaseDtype; lora: LoraConfig | null; checkpointing?: boolean }): MemoryPlan {
+  const N = B * T, C = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize;
+  const qd = cfg.numHeads * cfg.headDim, kvd = cfg.numKvHeads * cfg.headDim;
+  const perWeight = (out: number, inn: number) => (o.baseDtype === 'f32' ? out * inn * f32 : o.baseDtype === 'int8' ? out * Math.ceil(inn / 32) * (32 + 4) : out * Math.ceil(inn / 32) * (16 + 4));
+  let base = V * C * f32 + C * f32 + (cfg.tieWordEmbeddings ? 0 : V * C * f32);
+  let largest = { name: 'model.embed_tokens.weight', bytes: V * C * f32 };
+  for (const t of LORA_TARGETS) {
+    const [out, inn] = linearShape(cfg, t);
+    const bytes = perWeight(out, inn);
+    base += cfg.numLayers * bytes;
+    if (bytes > largest.bytes) largest = { name: t, bytes };
+  }
+  base += cfg.numLayers * 2 * C * f32 + (cfg.attentionBias ? cfg.numLayers * (qd + 2 * kvd) * f32 : 0);
+  let lora = 0;
+  const R = o.lora?.rank ?? 0;
+  if (o.lora) for (const t of o.lora.targets) { const [out, inn] = linearShape(cfg, t); lora += cfg.numLayers * 2 * R * (out + inn) * f32; }
+  const nTargets = o.lora?.targets.length ?? 0;
+  const layerActs = (2 * N * C + 2 * N + N * qd * 2 + N * kvd * 2 + B * cfg.numHeads * T + 2 * N * C + 3 * N * F + nTargets * N * R) * f32;
+  const acts = (o.checkpointing ? 1 : cfg.numLayers) * layerActs + (cfg.numLayers + 1) * N * C * f32 + (N * C + N + N * V + N) * f32
+    + (3 * N * C + 2 * N * qd + 2 * N * kvd + 3 * N * F + N * R) * f32 + 3 * N * f32;
+  if (N * V * f32 > largest.bytes) largest = { name: 'logits', bytes: N * V * f32 };
+  return { baseBytes: base, loraBytes: lora, activationBytes: acts, totalBytes: base + lora + acts, largestBuffer: largest };
+}
+
+export class GpuModel {
+  private layers: LayerWeights[] = [];
+  private embed!: GPUBuffer;
+  private finalNorm!: GPUBuffer;
+  private lmHeadW!: GPUBuffer;
+  private invFreq!: GPUBuffer;
+  private ws: Workspace | null = null;
+  readonly loraConfig: LoraConfig | null;
+
+  private constructor(readonly gpu: Gpu, readonly cfg: ModelConfig, readonly opts: ModelOptions) {
+    this.loraConfig = opts.lora?.config ?? null;
+  }
+
+  static create(gpu: Gpu, cfg: ModelConfig, weights: WeightMap, opts: ModelOptions): GpuModel {
+    validateWeights(cfg, weights);
+    if (cfg.ropeLayout !== 'half' && cfg.ropeLayout !== 'interleaved') throw new PlanError(`unknown rope layout ${cfg.ropeLayout}`);
+    const m = new GpuModel(gpu, cfg, opts);
+    const maxBinding = gpu.device.limits.maxStorageBufferBindingSize;
+    const embedBytes = cfg.vocabSize * cfg.hiddenSize * f32;
+    if (embedBytes > maxBinding) {
+      throw new PlanError(`the embedding (${cfg.vocabSize}×${cfg.hiddenSize} f32 = ${(embedBytes / 2 ** 20).toFixed(0)} MiB) exceeds this device's maxStorageBufferBindingSize (${(maxBinding / 2 ** 20).toFixed(0)} MiB); splitting it is not implemented yet`);
+    }
+    const get = (n: string) => weights.get(n)!.data;
+    m.embed = gpu.upload('embed_tokens', get('model.embed_tokens.weight'));
+    m.finalNorm = gpu.upload('norm', get('model.norm.weight'));
+    m.lmHeadW = cfg.tieWordEmbeddings ? m.embed : gpu.upload('lm_head', lmHead(cfg, weights).data);
+    m.invFreq = gpu.upload('rope.inv_freq', Float32Array.from(ropeInvFreq(cfg)));
+    const scale = opts.lora ? loraScale(opts.lora.config) : 0;
+    for (let i = 0; i < cfg.numLayers; i++) {
+      const lin = {} as Record<LoraTarget, Linear>;
+      for (const t of LORA_TARGETS) {
+        const [out, inn] = linearShape(cfg, t);
+        const p = modulePath(i, t);
+        const bias = cfg.attentionBias && (t === 'q_proj' || t === 'k_proj' || t === 'v_proj') ? get(`${p}.bias`) : null;
+        const l = new Linear(gpu, p, out, inn, get(`${p}.weight`), bias, opts.baseDtype);
+        const lp = opts.lora?.params.get(p);
+        if (opts.lora && opts.lora.config.targets.includes(t)) {
+          if (!lp) throw new PlanError(`LoRA parameters for ${p} are missing`);
+          const R = opts.lora.config.rank;
+          if (lp.A.length !== R * inn || lp.B.length !== out * R) throw new PlanError(`LoRA parameters for ${p} have the wrong size for rank ${R}`);
+          l.lora = {
+            A: gpu.upload(`${p}.lora_A`, lp.A), B: gpu.upload(`${p}.lora_B`, lp.B),
+            dA: gpu.createBuffer(`${p}.lora_A.grad`, lp.A.byteLength), dB: gpu.createBuffer(`${p}.lora_B.grad`, lp.B.byteLength),
+            rank: R, scale,
+          };
+        }
+        lin[t] = l;
+      }
+      m.layers.push({ inputNorm: gpu.upload(`layer${i}.input_layernorm`, get(`model.layers.${i}.input_layernorm.weight`)), postNorm: gpu.upload(`layer${i}.post_attention_layernorm`, get(`model.layers.${i}.post_attention_layernorm.weight`)), lin });
+    }
+    return m;
+  }
+
+  /** Allocate (or reuse) activation buffers for batch B × sequence T. */
+  private workspace(B: number, T: number): Workspace {
+    if (this.ws && this.ws.B === B && this.ws.T === T) return this.ws;
+    this.freeWorkspace();
+    const { gpu, cfg } = this;
+    const N = B * T, C = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize;
+    const qd = cfg.numHeads * cfg.headDim, kvd = cfg.numKvHeads * cfg.headDim;
+    const R = this.loraConfig?.rank ?? 0;
+    const plan = planMemory(cfg, B, T, { baseDtype: this.opts.baseDtype, lora: this.loraConfig, checkpointing: this.opts.checkpointing });
+    const limit = gpu.device.limits.maxStorageBufferBindingSize;
+    if (plan.largestBuffer.bytes > limit) {
+      throw new GpuOutOfMemoryError(`batch ${B} × sequence ${T}: buffer "${plan.largestBuffer.name}" needs ${plan.largestBuffer.bytes} bytes, over this device's binding limit ${limit}; use a smaller batch or sequence`);
+    }
+    const all: GPUBuffer[] = [];
+    const buf = (name: string, floats: number) => { const b = gpu.createBuffer(name, floats * f32); all.push(b); return b; };
+    const nActs = this.opts.checkpointing ? 1 : cfg.numLayers;
+    const acts: LayerActs[] = [];
+    for (let i = 0; i < nActs; i++) {
+      const h = new Map<LoraTarget, GPUBuffer>();
+      for (const t of this.loraConfig?.targets ?? []) h.set(t, buf(`l${i}.${t}.h`, N * R));
+      acts.push({
+        xn1: buf(`l${i}.xn1`, N * C), rstd1: buf(`l${i}.rstd1`, N), q: buf(`l${i}.q`, N * qd), k: buf(`l${i}.k`, N * kvd), v: buf(`l${i}.v`, N * kvd),
+        o: buf(`l${i}.o`, N * qd), lse: buf(`l${i}.lse`, B * cfg.numHeads * T), x1: buf(`l${i}.x1`, N * C), xn2: buf(`l${i}.xn2`, N * C), rstd2: buf(`l${i}.rstd2`, N),
+        g: buf(`l${i}.g`, N * F), u: buf(`l${i}.u`, N * F), hm: buf(`l${i}.hm`, N * F), h,
+      });
+    }
+    const xs = Array.from({ length: cfg.numLayers + 1 }, (_, i) => buf(`x${i}`, N * C));
+    this.ws = {
+      B, T, N, all, acts, xs,
+      tokens: buf('tokens', N), targets: buf('targets', N), mask: buf('mask', N),
+      xf: buf('xf', N * C), rstdf: buf('rstdf', N), logits: buf('logits', N * V), loss: buf('loss', N),
+      dres: buf('dres', N * C), dxn: buf('dxn', N * C), tmpC: buf('tmpC', N * C),
+      dq: buf('dq', N * qd), dk: buf('dk', N * kvd), dv: buf('dv', N * kvd), dO: buf('dO', N * qd),
+      dg: buf('dg', N * F), du: buf('du', N * F), dhm: buf('dhm', N * F), dlora: R ? buf('dlora', N * R) : null,
+    };
+    return this.ws;
+  }
+
+  private freeWorkspace(): void {
+    if (this.ws) this.gpu.destroyAll(this.ws.all);
+    this.ws = null;
+  }
+
+  private acts(ws: Workspace, layer: number): LayerActs {
+    return ws.acts[this.opts.checkpointing ? 0 : layer];
+  }
+
+  private uploadBatch(ws: Workspace, tokens: Int32Array, targets?: Int32Array, mask?: Float32Array): void {
+    const V = this.cfg.vocabSize;
+    for (const t of tokens) if (t < 0 || t >= V || !Number.isInteger(t)) throw new PlanError(`token id ${t} is outside the vocabulary (0..${V - 1})`);
+    this.gpu.write(ws.tokens, new Uint32Array(tokens));
+    if (targets) this.gpu.write(ws.targets, new Uint32Array(targets.map((t) => (t >= 0 && t < V ? t : 0))));
+    if (mask) this.gpu.write(ws.mask, mask);
+  }
+
+  /** One decoder layer forward: ws.xs[l] → ws.xs[l+1], saving activations into acts. */
+  private layerForward(rec: Recorder, ws: Workspace, l: number): void {
+    const { gpu, cfg } = this;
+    const a = this.acts(ws, l), L = this.layers[l], N = ws.N;
+    const x = ws.xs[l], xNext = ws.xs[l + 1];
+    const lin = L.lin;
+    const h = (t: LoraTarget) => a.h.get(t) ?? null;
+    rec.keep(rmsnorm(gpu, rec.pass, { x, w: L.inputNorm, y: a.xn1, rstd: a.rstd1, N, C: cfg.hiddenSize, eps: cfg.rmsNormEps }));
+    lin.q_proj.forward(rec, a.xn1, a.q, N, h('q_proj'));
+    lin.k_proj.forward(rec, a.xn1, a.k, N, h('k_proj'));
+    lin.v_proj.forward(rec, a.xn1, a.v, N, h('v_proj'));
+    rec.keep(rope(gpu, rec.pass, { x: a.q, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numHeads, D: cfg.headDim, posOffset: 0, layout: cfg.ropeLayout }));
+    rec.keep(rope(gpu, rec.pass, { x: a.k, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numKvHeads, D: cfg.headDim, posOffset: 0, layout: cfg.ropeLayout }));
+    rec.keep(attention(gpu, rec.pass, { q: a.q, k: a.k, v: a.v, o: a.o, lse: a.lse, B: ws.B, T: ws.T, H: cfg.numHeads, KV: cfg.numKvHeads, D: cfg.headDim, slidingWindow: cfg.slidingWindow ?? 0 }));
+    lin.o_proj.forward(rec, a.o, a.x1, N, h('o_proj'));
+    rec.keep(add(gpu, rec.pass, { a: a.x1, b: x, count: N * cfg.hiddenSize }));
+    rec.keep(rmsnorm(gpu, rec.pass, { x: a.x1, w: L.postNorm, y: a.xn2, rstd: a.rstd2, N, C: cfg.hiddenSize, eps: cfg.rmsNormEps }));
+    lin.gate_proj.forward(rec, a.xn2, a.g, N, h('gate_proj'));
+    lin.up_proj.forward(rec, a.xn2, a.u, N, h('up_proj'));
+    rec.keep(swiglu(gpu, rec.pass, { g: a.g, u: a.u, h: a.hm, count: N * cfg.intermediateSize }));
+    lin.down_proj.forward(rec, a.hm, xNext, N, h('down_proj'));
+    rec.keep(add(gpu, rec.pass, { a: xNext, b: a.x1, count: N * cfg.hiddenSize }));
+  }
+
+  /** Backward of layer l: ws.dres holds d x_{l+1} on entry and d x_l on exit. */
+  private layerBackward(rec: Recorder, ws: Workspace, l: number): void {
+    const { gpu, cfg } = this;
+    const a = this.acts(ws, l), L = this.layers[l], N = ws.N, C = cfg.hiddenSize;
+    const lin = L.lin;
+    const h = (t: LoraTarget) => a.h.get(t) ?? null;
+    // MLP
+    lin.down_proj.backward(rec, ws.dres, a.hm, h('down_proj'), ws.dhm, ws.dlora, N, false);
+    rec.keep(swigluBackward(gpu, rec.pass, { dh: ws.dhm, g: a.g, u: a.u, dg: ws.dg, du: ws.du, count: N * cfg.intermediateSize }));
+    lin.gate_proj.backward(rec, ws.dg, a.xn2, h('gate_proj'), ws.dxn, ws.dlora, N, false);
+    lin.up_proj.backward(rec, ws.du, a.xn2, h('up_proj'), ws.dxn, ws.dlora, N, true);
+    rec.keep(rmsnormBackward(gpu, rec.pass, { dy: ws.dxn, x: a.x1, w: L.postNorm, rstd: a.rstd2, dx: ws.tmpC, N, C }));
+    rec.keep(add(gpu, rec.pass, { a: ws.dres, b: ws.tmpC, count: N * C }));
+    // attention
+    lin.o_proj.backward(rec, ws.dres, a.o, h('o_proj'), ws.dO, ws.dlora, N, false);
+    rec.keep(attentionBackward(gpu, rec.pass, { q: a.q, k: a.k, v: a.v, o: a.o, lse: a.lse, dO: ws.dO, dq: ws.dq, dk: ws.dk, dv: ws.dv, B: ws.B, T: ws.T, H: cfg.numHeads, KV: cfg.numKvHeads, D: cfg.headDim, slidingWindow: cfg.slidingWindow ?? 0 }));
+    rec.keep(ropeBackward(gpu, rec.pass, { dx: ws.dq, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numHeads, D: cfg.headDim, posOffset: 0, layout: cfg.ropeLayout }));
+    rec.keep(ropeBackward(gpu, rec.pass, { dx: ws.dk, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numKvHeads, D: cfg.headDim, posOffset: 0, layout: cfg.ropeLayout }));
+    lin.q_proj.backward(rec, ws.dq, a.xn1, h('q_proj'), ws.dxn, ws.dlora, N, false);
+    lin.k_proj.backward(rec, ws.dk, a.xn1, h('k_proj'), ws.dxn, ws.dlora, N, true);
+    lin.v_proj.backward(rec, ws.dv, a.xn1, h('v_proj'), ws.dxn, ws.dlora, N, true);
+    rec.keep(rmsnormBackward(gpu, rec.pass, { dy: ws.dxn, x: ws.xs[l], w: L.inputNorm, rstd: a.rstd1, dx: ws.tmpC, N, C }));
+    rec.keep(add(gpu, rec.pass, { a: ws.dres, b: ws.tmpC, count: N * C }));
+  }
+
+  /** Embedding, every layer, final norm and LM head: fills ws.logits [N,V]. */
+  private forwardAll(rec: Recorder, ws: Workspace): void {
+    const { gpu, cfg } = this;
+    const N = ws.N, C = cfg.hiddenSize;
+    rec.keep(embedding(gpu, rec.pass, { E: this.embed, tok: ws.tokens, x: ws.xs[0], N, C, V: cfg.vocabSize }));
+    for (let l = 0; l < cfg.numLayers; l++) this.layerForward(rec, ws, l);
+    rec.keep(rmsnorm(gpu, rec.pass, { x: ws.xs[cfg.numLayers], w: this.finalNorm, y: ws.xf, rstd: ws.rstdf, N, C, eps: cfg.rmsNormEps }));
+    rec.keep(matmul(gpu, rec.pass, { A: ws.xf, B: this.lmHeadW, C: ws.logits, M: N, N: cfg.vocabSize, K: C, transB: true }));
+  }
+
+  /** Logits [B*T*V] for token ids [B*T]. */
+  async logits(tokens: Int32Array, B: number, T: number): Promise<Float32Array> {
+    if (tokens.length !== B * T) throw new PlanError(`expected ${B}×${T} tokens, got ${tokens.length}`);
+    const ws = this.workspace(B, T);
+    this.uploadBatch(ws, tokens);
+    const rec = new Recorder(this.gpu, 'forward');
+    this.forwardAll(rec, ws);
+    rec.submit();
+    return this.gpu.readF32(ws.logits, ws.N * this.cfg.vocabSize);
+  }
+
+  /** Zero every LoRA gradient (start of an accumulation window). */
+  zeroGrads(): void {
+    for (const L of this.layers) for (const t of LORA_TARGETS) {
+      const l = L.lin[t].lora;
+      if (l) { this.gpu.write(l.dA, new Float32Array(l.dA.size / 4)); this.gpu.write(l.dB, new Float32Array(l.dB.size / 4)); }
+    }
+  }
+
+  /**
+   * Forward + loss + backward for one micro-batch; LoRA grads are ADDED to the grad buffers (call
+   * zeroGrads first). Returns the masked-mean loss of this micro-batch.
+   */
+  async forwardBackward(batch: Batch): Promise<number> {
+    const { cfg, gpu } = this;
+    const { B, T } = batch;
+    if (batch.tokens.length !== B * T || batch.targets.length !== B * T || batch.lossMask.length !== B * T) throw new PlanError(`batch arrays must have ${B}×${T} entries`);
+    if (!this.loraConfig) throw new PlanError('training needs a LoRA adapter');
+    const ws = this.workspace(B, T);
+    this.uploadBatch(ws, batch.tokens, batch.targets, batch.lossMask);
+    let count = 0;
+    for (const m of batch.lossMask) count += m;
+    const rec = new Recorder(gpu, 'train-step');
+    this.forwardAll(rec, ws);
+    const N = ws.N, C = cfg.hiddenSize, V = cfg.vocabSize;
+    // loss per row and dlogits in place (zero where masked; zero everywhere when nothing is counted)
+    rec.keep(crossEntropyAndGrad(gpu, rec.pass, { logits: ws.logits, targets: ws.targets, mask: ws.mask, loss: ws.loss, N, V, invCount: count > 0 ? 1 / count : 0 }));
+    // dxf = dlogits · W_lm : [N,V]·[V,C]
+    rec.keep(matmul(gpu, rec.pass, { A: ws.logits, B: this.lmHeadW, C: ws.dxn, M: N, N: C, K: V }));
+    rec.keep(rmsnormBackward(gpu, rec.pass, { dy: ws.dxn, x: ws.xs[cfg.numLayers], w: this.finalNorm, rstd: ws.rstdf, dx: ws.dres, N, C }));
+    for (let l = cfg.numLayers - 1; l >= 0; l--) {
+      if (this.opts.checkpointing) this.layerForward(rec, ws, l);
+      this.layerBackward(rec, ws, l);
+    }
+    rec.submit();
+    const loss = await gpu.readF32(ws.loss, N);
+    let s = 0;
+    for (const v of loss) s += v;
+    return count > 0 ? s / count : 0;
+  }
+
+  private loraPairs(): { path: string; l: NonNullable<Linear['lora']>; out: number; inn: number }[] {
+    const out: { path: string; l: NonNullable<Linear['lora']>; out: number; inn: number }[] = [];
+    this.layers.forEach((L, i) => { for (const t of LORA_TARGETS) { const lin = L.lin[t]; if (lin.lora) out.push({ path: modulePath(i, t), l: lin.lora, out: lin.out, inn: lin.inn }); } });
+    return out;
+  }
+
+  /** Current LoRA parameters, read back. */
+  async readLora(): Promise<LoraParams> {
+    const p: LoraParams = new Map();
+    for (const { path, l, out, inn } of this.loraPairs()) p.set(path, { A: await this.gpu.readF32(l.A, l.rank * inn), B: await this.gpu.readF32(l.B, out * l.rank) });
+    return p;
+  }
+
+  /** Overwrite the LoRA parameters (checkpoint resume, adapter import). */
+  writeLora(p: LoraParams): void {
+    for (const { path, l, out, inn } of this.loraPairs()) {
+      const v = p.get(path);
+      if (!v) throw new PlanError(`LoRA parameters for ${path} are missing`);
+      if (v.A.length !== l.rank * inn || v.B.length !== out * l.rank) throw new PlanError(`LoRA parameters for ${path} have the wrong size`);
+      this.gpu.write(l.A, v.A);
+      this.gpu.write(l.B, v.B);
+    }
+  }
+
+  /** Masked-mean loss of a batch without any backward (validation). */
+  async loss(batch: Batch): Promise<number> {
+    const { B, T } = batch;
+    const ws = this.workspace(B, T);
+    this.uploadBatch(ws, batch.tokens, batch.targets, batch.lossMask);
+    let count = 0;
+    for (const m of batch.lossMask) count += m;
+    if (count === 0) return 0;
+    const rec = new Recorder(this.gpu, 'eval');
+    this.forwardAll(rec, ws);
+    rec.keep(crossEntropy(this.gpu, rec.pass, { logits: ws.logits, targets: ws.targets, mask: ws.mask, loss: ws.loss, N: ws.N, V: this.cfg.vocabSize }));
+    rec.submit();
+    const loss = await this.gpu.readF32(ws.loss, ws.N);
+    let s = 0;
+    for (const v of loss) s += v;
+    return s / count;
+  }
+
+  /** Current LoRA gradients, read back (same layout as the parameters). */
+  async readLoraGrads(): Promise<LoraParams> {
+    const p: LoraParams = new Map();
+    for (const { path, l, out, inn } of this.loraPairs()) p.set(path, { A: await this.gpu.readF32(l.dA, l.rank * inn), B: await this.gpu.readF32(l.dB, out * l.rank) });
+    return p;
+  }
+
+  /** GPU buffers of every LoRA parameter with its gradient (for the optimizer). */
+  trainables(): { name: string; param: GPUBuffer; grad: GPUBuffer; size: number }[] {
+    return this.loraPairs().flatMap(({ path, l, out, inn }) => [
+      { name: `${path}.lora_A`, param: l.A, grad: l.dA, size: l.rank * inn },
+      { name: `${path}.lora_B`, param: l.B, grad: l.dB, size: out * l.rank },
+    ]);
+  }
+
+  get trainableParameterCount(): number {
+    return this.trainables().reduce((s, t) => s + t.size, 0);
+  }
+
+  dispose(): void {
+    this.freeWorkspace();
+    for (const L of this.layers) { for (const t of LORA_TARGETS) L.lin[t].dispose(); this.gpu.destroyAll([L.inputNorm, L.postNorm]); }
+    const extra = this.cfg.tieWordEmbeddings ? [] : [this.lmHeadW];
+    this.gpu.destroyAll([this.embed, this.finalNorm, this.invFreq, ...extra]);
+    this.layers = [];
+  }
+}
+

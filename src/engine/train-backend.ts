@@ -1,0 +1,57 @@
+// The WebGPU engine as a TrainBackend: GpuModel (forward/backward) + GpuAdamW (update), everything on
+// the GPU; per step the CPU reads back only the loss and the gradient norm (the NaN guard needs it).
+import type { Gpu } from '../gpu/gpu.ts';
+import { GpuAdamW, type OptimizerState } from '../train/optimizer.ts';
+import type { TrainBackend } from '../train/trainer.ts';
+import type { AdamWHyper } from '../kernels/adamw/adamw.ts';
+import type { Batch, GpuModel } from './model.ts';
+import { Recorder } from './recorder.ts';
+import type { LoraParams } from './weights.ts';
+
+export class GpuTrainBackend implements TrainBackend {
+  readonly name = 'webgpu';
+  readonly optimizer: GpuAdamW;
+
+  constructor(private readonly gpu: Gpu, readonly model: GpuModel, hyper: AdamWHyper, maxGradNorm: number) {
+    this.optimizer = new GpuAdamW(gpu, model.trainables(), hyper, maxGradNorm);
+  }
+
+  get trainableParameters(): number {
+    return this.model.trainableParameterCount;
+  }
+  zeroGrads(): void {
+    this.model.zeroGrads();
+  }
+  forwardBackward(batch: Batch): Promise<number> {
+    return this.model.forwardBackward(batch);
+  }
+  async gradNorm(gradScale: number): Promise<number> {
+    const rec = new Recorder(this.gpu, 'grad-norm');
+    this.optimizer.recordNorm(rec);
+    rec.submit();
+    return this.optimizer.gradNorm(gradScale);
+  }
+  async applyUpdate(lr: number, gradScale: number): Promise<void> {
+    const rec = new Recorder(this.gpu, 'adamw');
+    this.optimizer.recordUpdate(rec, lr, gradScale);
+    rec.submit();
+  }
+  evalLoss(batch: Batch): Promise<number> {
+    return this.model.loss(batch);
+  }
+  getLora(): Promise<LoraParams> {
+    return this.model.readLora();
+  }
+  setLora(p: LoraParams): void {
+    this.model.writeLora(p);
+  }
+  getOptimizerState(): Promise<OptimizerState> {
+    return this.optimizer.state();
+  }
+  setOptimizerState(s: OptimizerState): void {
+    this.optimizer.load(s);
+  }
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
