@@ -5,6 +5,9 @@ const HELP = `usage: tabtune <command> [options]
 
 commands:
   doctor [--json]      show the WebGPU adapter Node can use (vendor, architecture, limits, features)
+  logits --model PATH --tokens 1,2,3 [--adapter DIR] [--base-dtype native|f32|int8|int4]
+         [--backend webgpu|reference] [--positions all|last]
+                       print {"vocab": V, "logits": [[V floats] per position]} as JSON
   help                 this text
 
 options common to all commands:
@@ -15,6 +18,7 @@ type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import('./doctor.ts')).doctor,
+  logits: async () => (await import('./logits.ts')).logits,
 };
 
 async function main(argv: string[]): Promise<number> {
