@@ -8,6 +8,8 @@ commands:
   logits --model PATH --tokens 1,2,3 [--adapter DIR] [--base-dtype native|f32|int8|int4]
          [--backend webgpu|reference] [--positions all|last]
                        print {"vocab": V, "logits": [[V floats] per position]} as JSON
+  bench [--shape tiny|smollm2-135m|all] [--json FILE] [--rounds N]
+                       one training step: our engine vs tfjs-webgpu, side by side in headless Chromium
   help                 this text
 
 options common to all commands:
@@ -19,6 +21,7 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import('./doctor.ts')).doctor,
   logits: async () => (await import('./logits.ts')).logits,
+  bench: async () => (await import('./bench.ts')).bench,
 };
 
 async function main(argv: string[]): Promise<number> {
