@@ -20,7 +20,8 @@ import { GpuOutOfMemoryError } from '../gpu/gpu.ts';
 import { matmul } from '../kernels/matmul/matmul.ts';
 import { attention, attentionBackward } from '../kernels/attention/attention.ts';
 import { crossEntropy, crossEntropyAndGrad } from '../kernels/cross_entropy/cross_entropy.ts';
-import { add } from '../kernels/elementwise/elementwise.ts';
+import { add, copy } from '../kernels/elementwise/elementwise.ts';
+import { attentionDecode } from '../kernels/attention_decode/attention_decode.ts';
 import { embedding } from '../kernels/embedding/embedding.ts';
 import { rmsnorm, rmsnormBackward } from '../kernels/rmsnorm/rmsnorm.ts';
 import { rope, ropeBackward } from '../kernels/rope/rope.ts';
@@ -73,6 +74,18 @@ interface Workspace {
   all: GPUBuffer[];
 }
 
+/** KV cache and scratch for incremental decoding (batch 1). */
+interface DecodeState {
+  maxT: number;
+  chunk: number; // most new tokens per step (prefill is cut into chunks of this size)
+  pos: number; // tokens already in the cache
+  kc: GPUBuffer[]; vc: GPUBuffer[]; // per layer [maxT, KV·D]
+  tokens: GPUBuffer; x: GPUBuffer; x1: GPUBuffer; xn: GPUBuffer; rstd: GPUBuffer;
+  q: GPUBuffer; k: GPUBuffer; v: GPUBuffer; o: GPUBuffer;
+  g: GPUBuffer; u: GPUBuffer; hm: GPUBuffer; h: GPUBuffer | null; logits: GPUBuffer;
+  all: GPUBuffer[];
+}
+
 interface LayerWeights {
   inputNorm: GPUBuffer;
   postNorm: GPUBuffer;
@@ -121,6 +134,9 @@ export class GpuModel {
   private lmHeadW!: GPUBuffer;
   private invFreq!: GPUBuffer;
   private ws: Workspace | null = null;
+  private dec: DecodeState | null = null;
+  /** When false, inference (logits, decoding) runs the base model without the LoRA path. */
+  adapterEnabled = true;
   readonly loraConfig: LoraConfig | null;
 
   private constructor(readonly gpu: Gpu, readonly cfg: ModelConfig, readonly opts: ModelOptions) {
@@ -223,12 +239,12 @@ export class GpuModel {
   }
 
   /** One decoder layer forward: ws.xs[l] → ws.xs[l+1], saving activations into acts. */
-  private layerForward(rec: Recorder, ws: Workspace, l: number): void {
+  private layerForward(rec: Recorder, ws: Workspace, l: number, useAdapter = true): void {
     const { gpu, cfg } = this;
     const a = this.acts(ws, l), L = this.layers[l], N = ws.N;
     const x = ws.xs[l], xNext = ws.xs[l + 1];
     const lin = L.lin;
-    const h = (t: LoraTarget) => a.h.get(t) ?? null;
+    const h = (t: LoraTarget) => (useAdapter ? (a.h.get(t) ?? null) : null);
     rec.keep(rmsnorm(gpu, rec.pass, { x, w: L.inputNorm, y: a.xn1, rstd: a.rstd1, N, C: cfg.hiddenSize, eps: cfg.rmsNormEps }));
     lin.q_proj.forward(rec, a.xn1, a.q, N, h('q_proj'));
     lin.k_proj.forward(rec, a.xn1, a.k, N, h('k_proj'));
@@ -272,11 +288,11 @@ export class GpuModel {
   }
 
   /** Embedding, every layer, final norm and LM head: fills ws.logits [N,V]. */
-  private forwardAll(rec: Recorder, ws: Workspace): void {
+  private forwardAll(rec: Recorder, ws: Workspace, useAdapter = true): void {
     const { gpu, cfg } = this;
     const N = ws.N, C = cfg.hiddenSize;
     rec.keep(embedding(gpu, rec.pass, { E: this.embed, tok: ws.tokens, x: ws.xs[0], N, C, V: cfg.vocabSize }));
-    for (let l = 0; l < cfg.numLayers; l++) this.layerForward(rec, ws, l);
+    for (let l = 0; l < cfg.numLayers; l++) this.layerForward(rec, ws, l, useAdapter);
     rec.keep(rmsnorm(gpu, rec.pass, { x: ws.xs[cfg.numLayers], w: this.finalNorm, y: ws.xf, rstd: ws.rstdf, N, C, eps: cfg.rmsNormEps }));
     rec.keep(matmul(gpu, rec.pass, { A: ws.xf, B: this.lmHeadW, C: ws.logits, M: N, N: cfg.vocabSize, K: C, transB: true }));
   }
@@ -287,7 +303,7 @@ export class GpuModel {
     const ws = this.workspace(B, T);
     this.uploadBatch(ws, tokens);
     const rec = new Recorder(this.gpu, 'forward');
-    this.forwardAll(rec, ws);
+    this.forwardAll(rec, ws, this.adapterEnabled);
     rec.submit();
     return this.gpu.readF32(ws.logits, ws.N * this.cfg.vocabSize);
   }
@@ -393,7 +409,93 @@ export class GpuModel {
     return this.trainables().reduce((s, t) => s + t.size, 0);
   }
 
+  // --- incremental decoding with a KV cache ---------------------------------------------------------
+
+  /** Start a new sequence: allocate (or reuse) a KV cache of `maxT` positions and empty it. */
+  beginDecode(maxT: number): void {
+    const { gpu, cfg } = this;
+    if (maxT > cfg.maxPositionEmbeddings) throw new PlanError(`sequence of ${maxT} tokens exceeds the model's ${cfg.maxPositionEmbeddings} positions`);
+    if (this.dec && this.dec.maxT >= maxT) { this.dec.pos = 0; return; }
+    this.endDecode();
+    const C = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize;
+    const qd = cfg.numHeads * cfg.headDim, kvd = cfg.numKvHeads * cfg.headDim;
+    const chunk = Math.min(64, maxT), R = this.loraConfig?.rank ?? 0;
+    const all: GPUBuffer[] = [];
+    const buf = (name: string, floats: number) => { const b = gpu.createBuffer(`decode.${name}`, floats * f32); all.push(b); return b; };
+    this.dec = {
+      maxT, chunk, pos: 0, all,
+      kc: Array.from({ length: cfg.numLayers }, (_, i) => buf(`k${i}`, maxT * kvd)),
+      vc: Array.from({ length: cfg.numLayers }, (_, i) => buf(`v${i}`, maxT * kvd)),
+      tokens: buf('tokens', chunk), x: buf('x', chunk * C), x1: buf('x1', chunk * C), xn: buf('xn', chunk * C), rstd: buf('rstd', chunk),
+      q: buf('q', chunk * qd), k: buf('k', chunk * kvd), v: buf('v', chunk * kvd), o: buf('o', chunk * qd),
+      g: buf('g', chunk * F), u: buf('u', chunk * F), hm: buf('hm', chunk * F), h: R ? buf('h', chunk * R) : null, logits: buf('logits', chunk * V),
+    };
+  }
+
+  endDecode(): void {
+    if (this.dec) this.gpu.destroyAll(this.dec.all);
+    this.dec = null;
+  }
+
+  /** Tokens already in the KV cache. */
+  get decodePosition(): number {
+    return this.dec?.pos ?? 0;
+  }
+
+  /** Append `tokens` to the sequence (prefill or one decoding step); returns the logits [V] of the last. */
+  async decode(tokens: ArrayLike<number>): Promise<Float32Array> {
+    const d = this.dec;
+    if (!d) throw new PlanError('decode() before beginDecode()');
+    if (tokens.length === 0) throw new PlanError('decode() needs at least one token');
+    if (d.pos + tokens.length > d.maxT) throw new PlanError(`the sequence would exceed ${d.maxT} tokens (the KV cache size)`);
+    let last: Float32Array | null = null;
+    for (let i = 0; i < tokens.length; i += d.chunk) {
+      const part = Int32Array.from(Array.prototype.slice.call(tokens, i, i + d.chunk) as number[]);
+      last = await this.decodeChunk(d, part, i + d.chunk >= tokens.length);
+    }
+    return last!;
+  }
+
+  private async decodeChunk(d: DecodeState, tokens: Int32Array, wantLogits: boolean): Promise<Float32Array | null> {
+    const { gpu, cfg } = this;
+    const n = tokens.length, C = cfg.hiddenSize, V = cfg.vocabSize;
+    const kvd = cfg.numKvHeads * cfg.headDim;
+    for (const t of tokens) if (t < 0 || t >= V || !Number.isInteger(t)) throw new PlanError(`token id ${t} is outside the vocabulary (0..${V - 1})`);
+    gpu.write(d.tokens, new Uint32Array(tokens));
+    const rec = new Recorder(gpu, 'decode');
+    const h = this.adapterEnabled ? d.h : null;
+    rec.keep(embedding(gpu, rec.pass, { E: this.embed, tok: d.tokens, x: d.x, N: n, C, V }));
+    for (let l = 0; l < cfg.numLayers; l++) {
+      const L = this.layers[l], lin = L.lin;
+      rec.keep(rmsnorm(gpu, rec.pass, { x: d.x, w: L.inputNorm, y: d.xn, rstd: d.rstd, N: n, C, eps: cfg.rmsNormEps }));
+      lin.q_proj.forward(rec, d.xn, d.q, n, h);
+      lin.k_proj.forward(rec, d.xn, d.k, n, h);
+      lin.v_proj.forward(rec, d.xn, d.v, n, h);
+      rec.keep(rope(gpu, rec.pass, { x: d.q, invFreq: this.invFreq, N: n, T: n, numHeads: cfg.numHeads, D: cfg.headDim, posOffset: d.pos, layout: cfg.ropeLayout }));
+      rec.keep(rope(gpu, rec.pass, { x: d.k, invFreq: this.invFreq, N: n, T: n, numHeads: cfg.numKvHeads, D: cfg.headDim, posOffset: d.pos, layout: cfg.ropeLayout }));
+      rec.keep(copy(gpu, rec.pass, { src: d.k, dst: d.kc[l], count: n * kvd, dstOffset: d.pos * kvd }));
+      rec.keep(copy(gpu, rec.pass, { src: d.v, dst: d.vc[l], count: n * kvd, dstOffset: d.pos * kvd }));
+      rec.keep(attentionDecode(gpu, rec.pass, { q: d.q, kc: d.kc[l], vc: d.vc[l], o: d.o, n, pos0: d.pos, H: cfg.numHeads, KV: cfg.numKvHeads, D: cfg.headDim, slidingWindow: cfg.slidingWindow ?? 0 }));
+      lin.o_proj.forward(rec, d.o, d.x1, n, h);
+      rec.keep(add(gpu, rec.pass, { a: d.x1, b: d.x, count: n * C }));
+      rec.keep(rmsnorm(gpu, rec.pass, { x: d.x1, w: L.postNorm, y: d.xn, rstd: d.rstd, N: n, C, eps: cfg.rmsNormEps }));
+      lin.gate_proj.forward(rec, d.xn, d.g, n, h);
+      lin.up_proj.forward(rec, d.xn, d.u, n, h);
+      rec.keep(swiglu(gpu, rec.pass, { g: d.g, u: d.u, h: d.hm, count: n * cfg.intermediateSize }));
+      lin.down_proj.forward(rec, d.hm, d.x, n, h);
+      rec.keep(add(gpu, rec.pass, { a: d.x, b: d.x1, count: n * C }));
+    }
+    if (wantLogits) {
+      rec.keep(rmsnorm(gpu, rec.pass, { x: d.x, w: this.finalNorm, y: d.xn, rstd: d.rstd, N: n, C, eps: cfg.rmsNormEps }));
+      rec.keep(matmul(gpu, rec.pass, { A: d.xn, B: this.lmHeadW, C: d.logits, M: n, N: V, K: C, transB: true }));
+    }
+    rec.submit();
+    d.pos += n;
+    return wantLogits ? gpu.readF32Range(d.logits, (n - 1) * V, V) : null;
+  }
+
   dispose(): void {
+    this.endDecode();
     this.freeWorkspace();
     for (const L of this.layers) { for (const t of LORA_TARGETS) L.lin[t].dispose(); this.gpu.destroyAll([L.inputNorm, L.postNorm]); }
     const extra = this.cfg.tieWordEmbeddings ? [] : [this.lmHeadW];

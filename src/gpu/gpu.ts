@@ -239,6 +239,11 @@ export class Gpu {
     return new Float32Array(await this.read(src, count === undefined ? src.size : count * 4));
   }
 
+  /** `count` floats of `src` starting at float `start`. */
+  async readF32Range(src: GPUBuffer, start: number, count: number): Promise<Float32Array> {
+    return new Float32Array(await this.read(src, count * 4, start * 4));
+  }
+
   /** Run `fn`, turning a WebGPU validation or OOM error raised inside it into an exception. */
   async checked<T>(what: string, fn: () => T): Promise<T> {
     this.device.pushErrorScope('validation');
