@@ -5,7 +5,8 @@
 import type { Batch } from '../engine/model.ts';
 import type { LoraParams } from '../engine/weights.ts';
 import type { OptimizerState } from './optimizer.ts';
-import { type Example, epochBatches, makeBatch } from './batching.ts';
+import { Rng } from '../engine/rng.ts';
+import { type Batch as DataBatch, type Example, makeBatches } from '../data/template.ts';
 import { lrAt } from './schedule.ts';
 
 export interface TrainBackend {
@@ -46,6 +47,7 @@ export interface StepEvent {
   loss: number;
   lr: number;
   gradNorm: number;
+  /** Trained (loss-bearing) tokens in this step, over all micro-batches. */
   tokens: number;
   tokensPerSecond: number;
   elapsedMs: number;
@@ -59,6 +61,11 @@ export interface Checkpoint {
   lora: LoraParams;
   optimizer: OptimizerState;
   history: StepEvent[];
+}
+
+/** The data layer's batch in the engine's naming. */
+export function toEngineBatch(b: DataBatch): Batch {
+  return { tokens: b.inputs, targets: b.targets, lossMask: b.mask, B: b.size, T: b.seqLen };
 }
 
 export class NonFiniteError extends Error {
@@ -79,13 +86,18 @@ export class Trainer {
   step = 0;
   private epoch = 0;
   private batchIndex = 0;
-  private order: { indices: number[]; T: number }[];
+  private order: DataBatch[];
   readonly history: StepEvent[] = [];
   private lastGood: Checkpoint | null = null;
 
   constructor(private readonly backend: TrainBackend, private readonly train: Example[], readonly cfg: TrainConfig, private readonly hooks: TrainHooks = {}) {
     if (train.length === 0) throw new Error('no training examples');
-    this.order = epochBatches(train, cfg.buckets, cfg.batchSize, cfg.seed, 0);
+    this.order = this.epochOrder(0);
+  }
+
+  /** The batches of epoch `e`: deterministic given (examples, buckets, batch size, seed, e). */
+  private epochOrder(e: number): DataBatch[] {
+    return makeBatches(this.train, { batchSize: this.cfg.batchSize, buckets: this.cfg.buckets, padId: this.cfg.padId, rng: new Rng((this.cfg.seed * 1_000_003 + e * 7919) >>> 0) });
   }
 
   /** Continue from a checkpoint (same data and config ⇒ same trajectory as an uninterrupted run). */
@@ -95,7 +107,7 @@ export class Trainer {
     this.step = c.step;
     this.epoch = c.epoch;
     this.batchIndex = c.batchIndex;
-    this.order = epochBatches(this.train, this.cfg.buckets, this.cfg.batchSize, this.cfg.seed, this.epoch);
+    this.order = this.epochOrder(this.epoch);
     this.history.splice(0, this.history.length, ...c.history);
     this.lastGood = c;
   }
@@ -128,12 +140,12 @@ export class Trainer {
     if (this.batchIndex >= this.order.length) {
       this.epoch += 1;
       this.batchIndex = 0;
-      this.order = epochBatches(this.train, this.cfg.buckets, this.cfg.batchSize, this.cfg.seed, this.epoch);
+      this.order = this.epochOrder(this.epoch);
     }
-    const { indices, T } = this.order[this.batchIndex++];
-    const examples = indices.map((i) => this.train[i]);
-    const tokens = examples.reduce((s, e) => s + Math.min(T, e.inputs.length), 0);
-    return { batch: makeBatch(examples, T, this.cfg.padId), tokens };
+    const b = this.order[this.batchIndex++];
+    let tokens = 0;
+    for (const m of b.mask) tokens += m;
+    return { batch: toEngineBatch(b), tokens };
   }
 
   private async save(): Promise<void> {
