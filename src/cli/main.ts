@@ -8,6 +8,13 @@ commands:
   logits --model PATH --tokens 1,2,3 [--adapter DIR] [--base-dtype native|f32|int8|int4]
          [--backend webgpu|reference] [--positions all|last]
                        print {"vocab": V, "logits": [[V floats] per position]} as JSON
+  train --model M --data FILE --out DIR [--recipe self-prompt|sft] [--steps N | --epochs E]
+        [--batch B] [--seq-len T] [--lr X] [--rank R] [--alpha A] [--targets q_proj,v_proj|all-linear]
+        [--base-dtype native|f32|int8|int4] [--eval-every N] [--seed S] [--resume DIR]
+        [--engine auto|webgpu|wasm|cpu]
+                       LoRA-train on a dataset; writes a PEFT adapter, tabtune.json, metrics.jsonl, checkpoints
+  generate --model M [--adapter DIR] --prompt TEXT [--max-new-tokens N] [--temperature T] [--json]
+                       answer a prompt (splits the role prompt from the answer with --json)
   bench [--shape tiny|smollm2-135m|all] [--json FILE] [--rounds N]
                        one training step: our engine vs tfjs-webgpu, side by side in headless Chromium
   help                 this text
@@ -22,6 +29,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import('./doctor.ts')).doctor,
   logits: async () => (await import('./logits.ts')).logits,
   bench: async () => (await import('./bench.ts')).bench,
+  train: async () => (await import('./train.ts')).train,
+  generate: async () => (await import('./generate.ts')).generateCmd,
 };
 
 async function main(argv: string[]): Promise<number> {

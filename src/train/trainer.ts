@@ -189,7 +189,7 @@ export class Trainer {
       this.history.push(e);
       this.hooks.onStep?.(e);
       if (cfg.evalEvery > 0 && (step % cfg.evalEvery === 0 || step === cfg.steps)) await this.hooks.onEval?.(step);
-      if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0) await this.save();
+      if (cfg.checkpointEvery > 0 && (step % cfg.checkpointEvery === 0 || step === cfg.steps)) await this.save();
     }
     return this.history;
   }

@@ -1,0 +1,169 @@
+// `tabtune train --model M --data FILE [--recipe self-prompt|sft] [--steps N | --epochs E] [--batch B]
+//  [--seq-len T] [--lr X] [--rank R] [--alpha A] [--targets q_proj,v_proj|all-linear] [--base-dtype ...]
+//  [--eval-every N] [--seed S] [--resume DIR] [--engine auto|webgpu|wasm|cpu] --out DIR`
+// DIR receives the PEFT adapter, tabtune.json, metrics.jsonl and checkpoints/; progress goes to stderr
+// and one JSON summary line to stdout.
+import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { LORA_TARGETS, type LoraTarget } from '../engine/config.ts';
+import { readDataset } from '../data/read.ts';
+import { CHECKPOINT_JSON, CHECKPOINT_TENSORS, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
+import { adapterFiles, sha256Hex } from '../train/export.ts';
+import { DEFAULT_SESSION, TrainingSession, type SessionConfig, type SessionEvent } from '../train/session.ts';
+import { parse } from './args.ts';
+import { chooseEngine } from './engine-choice.ts';
+import { UsageError } from './errors.ts';
+import { loadModelFromPath, parseBaseDtype } from './load.ts';
+
+const num = (v: string | undefined, name: string, int = false): number | undefined => {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isFinite(x) || (int && !Number.isInteger(x))) throw new UsageError(`--${name} must be ${int ? 'an integer' : 'a number'} (got "${v}")`);
+  return x;
+};
+
+export function parseTargets(v: string | undefined): LoraTarget[] | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'all-linear') return [...LORA_TARGETS];
+  const ts = v.split(',').map((s) => s.trim());
+  for (const t of ts) if (!(LORA_TARGETS as readonly string[]).includes(t)) throw new UsageError(`--targets: "${t}" is not one of ${LORA_TARGETS.join(', ')} (or all-linear)`);
+  return ts as LoraTarget[];
+}
+
+function progressLine(step: number, total: number, loss: number, tps: number, etaS: number): string {
+  const w = 24, done = Math.round((w * step) / total);
+  return `\r[${'#'.repeat(done)}${'.'.repeat(w - done)}] step ${step}/${total} loss ${loss.toFixed(4)} ${tps.toFixed(0)} tok/s ETA ${Math.max(0, etaS).toFixed(0)}s `;
+}
+
+export async function train(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
+    recipe: { type: 'string', default: 'self-prompt' }, steps: { type: 'string' }, epochs: { type: 'string' },
+    batch: { type: 'string' }, 'grad-accum': { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
+    rank: { type: 'string' }, alpha: { type: 'string' }, targets: { type: 'string' }, 'base-dtype': { type: 'string' },
+    'eval-every': { type: 'string' }, 'eval-samples': { type: 'string' }, seed: { type: 'string' }, resume: { type: 'string' },
+    engine: { type: 'string', default: 'auto' }, separator: { type: 'string' }, 'val-fraction': { type: 'string' },
+    checkpointing: { type: 'boolean' }, quiet: { type: 'boolean' }, debug: { type: 'boolean' },
+  });
+  if (!values.model) throw new UsageError('--model <path> is required');
+  if (!values.data) throw new UsageError('--data <file> is required (JSON, JSONL or CSV)');
+  if (!values.out) throw new UsageError('--out <dir> is required');
+  if (values.recipe !== 'self-prompt' && values.recipe !== 'sft') throw new UsageError(`--recipe must be self-prompt or sft (got "${values.recipe}")`);
+  if (values.steps && values.epochs) throw new UsageError('give --steps or --epochs, not both');
+  if (!existsSync(values.data)) throw new UsageError(`${values.data}: no such file`);
+
+  const m = await loadModelFromPath(values.model);
+  for (const w of m.warnings) process.stderr.write(`tabtune: warning: ${w}\n`);
+  if (!m.tokenizer) throw new UsageError(`${values.model}: training on text needs tokenizer.json beside the model`);
+  const bytes = new Uint8Array(readFileSync(values.data));
+  const { records, report } = readDataset(bytes, values.data);
+  process.stderr.write(`data: ${report.kept} records kept, ${report.rejected} rejected (${report.layout}, ${report.format})\n`);
+  for (const r of report.rejections.slice(0, 10)) process.stderr.write(`  ${values.data}:${r.line}: ${r.reason}: ${r.message}\n`);
+
+  const lora = { ...DEFAULT_SESSION.lora };
+  lora.rank = num(values.rank, 'rank', true) ?? lora.rank;
+  lora.alpha = num(values.alpha, 'alpha') ?? lora.rank * 2;
+  lora.targets = parseTargets(values.targets) ?? lora.targets;
+  const cfg: SessionConfig = {
+    ...DEFAULT_SESSION,
+    recipe: values.recipe, lora,
+    baseDtype: parseBaseDtype(values['base-dtype'], m.nativeDtype),
+    batchSize: num(values.batch, 'batch', true) ?? DEFAULT_SESSION.batchSize,
+    gradAccum: num(values['grad-accum'], 'grad-accum', true) ?? 1,
+    seqLen: num(values['seq-len'], 'seq-len', true) ?? Math.min(DEFAULT_SESSION.seqLen, m.config.maxPositionEmbeddings),
+    lr: num(values.lr, 'lr') ?? DEFAULT_SESSION.lr,
+    evalEvery: num(values['eval-every'], 'eval-every', true) ?? DEFAULT_SESSION.evalEvery,
+    evalSamples: num(values['eval-samples'], 'eval-samples', true) ?? DEFAULT_SESSION.evalSamples,
+    seed: num(values.seed, 'seed', true) ?? DEFAULT_SESSION.seed,
+    valFraction: num(values['val-fraction'], 'val-fraction') ?? DEFAULT_SESSION.valFraction,
+    separator: values.separator?.replace(/\\n/g, '\n') ?? DEFAULT_SESSION.separator,
+    checkpointing: values.checkpointing ?? false,
+    steps: num(values.steps, 'steps', true) ?? DEFAULT_SESSION.steps,
+    epochs: num(values.epochs, 'epochs'),
+  };
+  const engine = await chooseEngine(values.engine);
+  process.stderr.write(`engine: ${engine.label} (${engine.why})\n`);
+
+  const out = values.out;
+  mkdirSync(join(out, 'checkpoints'), { recursive: true });
+  const metricsPath = join(out, 'metrics.jsonl');
+  const started = Date.now();
+  let total = cfg.steps;
+  const emit = (e: SessionEvent) => {
+    if (e.type === 'data') {
+      process.stderr.write(`examples: ${e.train} train, ${e.val} validation, ${e.skipped.length} skipped; ${e.stats.tokens} tokens, ${(100 * e.stats.lossFraction).toFixed(0)} % trained, ${e.stats.truncated} truncated\n`);
+    } else if (e.type === 'step') {
+      appendFileSync(metricsPath, `${JSON.stringify({ type: 'step', ...e.e })}\n`);
+      const eta = ((Date.now() - started) / e.e.step) * (total - e.e.step) / 1000;
+      if (!values.quiet) process.stderr.write(progressLine(e.e.step, total, e.e.loss, e.e.tokensPerSecond, eta));
+    } else if (e.type === 'eval') {
+      appendFileSync(metricsPath, `${JSON.stringify({ type: 'eval', step: e.e.step, valLoss: e.e.valLoss, rolePromptRate: e.e.rolePromptRate, rougeRolePrompt: e.e.rougeRolePrompt, rougeAnswer: e.e.rougeAnswer, samples: e.e.samples })}\n`);
+      process.stderr.write(`\neval @${e.e.step}: val loss ${e.e.valLoss?.toFixed(4) ?? '—'}, role-prompt rate ${(100 * e.e.rolePromptRate).toFixed(0)} %\n`);
+    }
+  };
+  const dataHash = await sha256Hex(bytes);
+  const runId = { model: values.model, data: dataHash, recipe: cfg.recipe, seed: cfg.seed, lora: cfg.lora, seqLen: cfg.seqLen, batch: cfg.batchSize };
+
+  let resume = null;
+  if (values.resume) {
+    const dir = values.resume;
+    const latest = join(dir, 'checkpoints', 'latest');
+    const ckDir = existsSync(join(dir, CHECKPOINT_JSON)) ? dir : existsSync(latest) ? join(dir, 'checkpoints', readFileSync(latest, 'utf8').trim()) : null;
+    if (!ckDir || !existsSync(join(ckDir, CHECKPOINT_JSON))) throw new UsageError(`--resume ${dir}: no checkpoint found (expected ${CHECKPOINT_JSON} or checkpoints/latest)`);
+    const d = await decodeCheckpoint(readFileSync(join(ckDir, CHECKPOINT_JSON), 'utf8'), new Uint8Array(readFileSync(join(ckDir, CHECKPOINT_TENSORS))), ckDir);
+    if (JSON.stringify(d.run) !== JSON.stringify(runId)) throw new UsageError(`--resume ${dir}: the checkpoint was made with a different model, data or config`);
+    resume = d.checkpoint;
+  }
+
+  const session = await TrainingSession.create(cfg, {
+    config: m.config, weights: m.weights, tokenizer: m.tokenizer, records,
+    engine: engine.kind === 'webgpu' ? { kind: 'webgpu', gpu: engine.gpu! } : { kind: 'reference' },
+  }, emit);
+  total = session.trainer.cfg.steps;
+  session.onCheckpoint = async (c) => {
+    const name = `step-${String(c.step).padStart(6, '0')}`;
+    const dir = join(out, 'checkpoints', name);
+    mkdirSync(dir, { recursive: true });
+    const enc = encodeCheckpoint(c, runId);
+    writeFileSync(join(dir, CHECKPOINT_TENSORS), enc.tensors);
+    writeFileSync(join(dir, CHECKPOINT_JSON), enc.json);
+    writeFileSync(join(out, 'checkpoints', 'latest.tmp'), name);
+    renameSync(join(out, 'checkpoints', 'latest.tmp'), join(out, 'checkpoints', 'latest'));
+  };
+  if (resume) {
+    session.trainer.resume(resume);
+    process.stderr.write(`resumed at step ${resume.step}\n`);
+  }
+  const before = resume ? null : await session.evaluate(0);
+  let failure: Error | null = null;
+  try {
+    await session.run();
+  } catch (e) {
+    failure = e as Error;
+  }
+  process.stderr.write('\n');
+  const params = await session.backend.getLora();
+  const files = adapterFiles(m.config, cfg.lora, params, {
+    recipe: cfg.recipe, separator: cfg.separator, systemPrompt: cfg.systemPrompt ?? null, chatTemplate: m.tokenizer.chatTemplate ?? null,
+    dataHash, baseModel: values.model, baseDtype: cfg.baseDtype, steps: session.trainer.step, seed: cfg.seed, tabtuneVersion: '0.1.0',
+  });
+  if (!failure) for (const [name, content] of files) writeFileSync(join(out, name), content);
+  const last = session.evals.at(-1);
+  const h = session.trainer.history;
+  const summary = {
+    ok: !failure, error: failure?.message ?? null, out, engine: engine.label, steps: session.trainer.step,
+    trainableParameters: session.backend.trainableParameters,
+    firstLoss: h[0]?.loss ?? null, finalLoss: h.at(-1)?.loss ?? null,
+    valLossBefore: before?.valLoss ?? null, valLossAfter: last?.valLoss ?? null,
+    rolePromptRateBefore: before?.rolePromptRate ?? null, rolePromptRateAfter: last?.rolePromptRate ?? null,
+    seconds: (Date.now() - started) / 1000,
+  };
+  session.dispose();
+  engine.gpu?.dispose();
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (failure) {
+    process.stderr.write(`tabtune: ${failure.message}\n`);
+    return 1;
+  }
+  return 0;
+}
