@@ -4,7 +4,7 @@
 // rate; ROUGE-L) and reports everything through one event callback. It never touches files or the DOM:
 // callers persist checkpoints and exports.
 import type { LoraConfig, ModelConfig } from '../engine/config.ts';
-import { generate } from '../engine/generate.ts';
+import { argmax, generate } from '../engine/generate.ts';
 import { GpuModel } from '../engine/model.ts';
 import type { BaseDtype } from '../engine/quant.ts';
 import { GpuTrainBackend } from '../engine/train-backend.ts';
@@ -93,7 +93,7 @@ export class SessionError extends Error {
 }
 
 /** Generates text for a prompt of token ids (engine: KV cache; reference: recompute). */
-type Generator = (prompt: number[], maxNew: number, stop: readonly number[]) => Promise<number[]>;
+type Generator = (prompt: number[], maxNew: number, stop: readonly number[], o: { useAdapter: boolean; onToken?: (id: number) => void }) => Promise<number[]>;
 
 export class TrainingSession {
   readonly trainer: Trainer;
@@ -158,25 +158,39 @@ export class TrainingSession {
       const model = GpuModel.create(gpu, input.config, input.weights, { baseDtype: cfg.baseDtype, lora: { config: cfg.lora, params: lora }, checkpointing: cfg.checkpointing });
       const b = new GpuTrainBackend(gpu, model, hyper, cfg.maxGradNorm);
       backend = b;
-      gen = (prompt, maxNew, stop) => generate(model, prompt, { maxNewTokens: maxNew, stopIds: [...stop] });
+      gen = async (prompt, maxNew, stop, o) => {
+        model.adapterEnabled = o.useAdapter;
+        try {
+          return await generate(model, prompt, { maxNewTokens: maxNew, stopIds: [...stop], onToken: o.onToken });
+        } finally {
+          model.adapterEnabled = true;
+        }
+      };
       cleanup = () => { b.dispose(); model.dispose(); };
     } else {
       const { ReferenceModel } = await import('../reference/model.ts');
       const { ReferenceTrainBackend } = await import('../reference/train-backend.ts');
       const ref = new ReferenceModel(input.config, effectiveWeights(input.config, input.weights, cfg.baseDtype), { config: cfg.lora, params: lora });
       backend = new ReferenceTrainBackend(ref, hyper, cfg.maxGradNorm);
-      gen = async (prompt, maxNew, stop) => {
-        const seq = [...prompt], out: number[] = [];
-        const V = input.config.vocabSize;
-        for (let i = 0; i < maxNew && seq.length < input.config.maxPositionEmbeddings; i++) {
-          const lg = await ref.logitsAsync(Int32Array.from(seq), 1, seq.length);
-          let best = 0;
-          for (let v = 1; v < V; v++) if (lg[(seq.length - 1) * V + v] > lg[(seq.length - 1) * V + best]) best = v;
-          if (stop.includes(best)) break;
-          out.push(best);
-          seq.push(best);
+      gen = async (prompt, maxNew, stop, o) => {
+        // The reference has no KV cache: greedy decoding recomputes the sequence (fallback only).
+        const saved = o.useAdapter ? null : ref.getLora();
+        if (saved) ref.setLora(new Map([...saved].map(([k, p]) => [k, { A: p.A, B: new Float32Array(p.B.length) }])));
+        try {
+          const seq = [...prompt], out: number[] = [];
+          const V = input.config.vocabSize;
+          for (let i = 0; i < maxNew && seq.length < input.config.maxPositionEmbeddings; i++) {
+            const lg = await ref.logitsAsync(Int32Array.from(seq), 1, seq.length);
+            const best = argmax(lg.subarray((seq.length - 1) * V, seq.length * V));
+            if (stop.includes(best)) break;
+            out.push(best);
+            seq.push(best);
+            o.onToken?.(best);
+          }
+          return out;
+        } finally {
+          if (saved) ref.setLora(saved);
         }
-        return out;
       };
       cleanup = () => ref.dispose();
     }
@@ -198,12 +212,28 @@ export class TrainingSession {
     return n > 0 ? sum / n : null;
   }
 
-  /** Generate an answer for `question` with the current adapter and split it by the recipe's separator. */
-  async ask(question: string, maxNewTokens = this.cfg.maxNewTokens): Promise<{ text: string; rolePrompt: string | null; answer: string }> {
+  /**
+   * Generate an answer for `question` (with the adapter, or the base model when useAdapter is false) and
+   * split it by the recipe's separator. onText receives the decoded text as it grows, token by token.
+   */
+  async ask(question: string, maxNewTokens = this.cfg.maxNewTokens, o: { useAdapter?: boolean; onText?: (delta: string) => void } = {}): Promise<{ text: string; rolePrompt: string | null; answer: string }> {
     const tok = this.input.tokenizer;
     const messages = [...(this.cfg.systemPrompt ? [{ role: 'system', content: this.cfg.systemPrompt }] : []), { role: 'user', content: question }];
     const prompt = tok.encode(tok.applyChatTemplate(messages, { addGenerationPrompt: true }), { addSpecialTokens: true });
-    const ids = await this.gen(prompt, maxNewTokens, tok.eosIds);
+    const sofar: number[] = [];
+    let shown = '';
+    const onToken = o.onText
+      ? (id: number) => {
+          sofar.push(id);
+          const text = tok.decode(sofar, { skipSpecialTokens: true });
+          // Emit only complete characters: a token can end inside a multi-byte UTF-8 sequence.
+          if (!text.endsWith('\uFFFD') && text.startsWith(shown)) {
+            o.onText!(text.slice(shown.length));
+            shown = text;
+          }
+        }
+      : undefined;
+    const ids = await this.gen(prompt, maxNewTokens, tok.eosIds, { useAdapter: o.useAdapter ?? true, onToken });
     const text = tok.decode(ids, { skipSpecialTokens: true }).trim();
     const split = splitRolePrompt(text, this.cfg.separator);
     return { text, rolePrompt: split?.rolePrompt ?? null, answer: split?.answer ?? text };
