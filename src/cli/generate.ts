@@ -13,7 +13,7 @@ export async function generateCmd(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     model: { type: 'string' }, adapter: { type: 'string' }, prompt: { type: 'string' },
     'max-new-tokens': { type: 'string', default: '96' }, temperature: { type: 'string', default: '0' }, 'top-p': { type: 'string', default: '1' },
-    seed: { type: 'string', default: '0' }, 'base-dtype': { type: 'string' }, json: { type: 'boolean' }, debug: { type: 'boolean' },
+    seed: { type: 'string', default: '0' }, 'base-dtype': { type: 'string' }, json: { type: 'boolean' }, debug: { type: 'boolean' }, 'hub-base': { type: 'string' },
   });
   if (!values.model) throw new UsageError('--model <path> is required');
   if (values.prompt === undefined) throw new UsageError('--prompt TEXT is required');
@@ -21,7 +21,7 @@ export async function generateCmd(argv: string[]): Promise<number> {
   if (!Number.isInteger(maxNew) || maxNew < 1) throw new UsageError('--max-new-tokens must be a positive integer');
   if (!(temperature >= 0)) throw new UsageError('--temperature must be ≥ 0');
   if (!(topP > 0 && topP <= 1)) throw new UsageError('--top-p must be in (0, 1]');
-  const m = await loadModelFromPath(values.model);
+  const m = await loadModelFromPath(values.model, { hubBase: values['hub-base'] });
   for (const w of m.warnings) process.stderr.write(`tabtune: warning: ${w}\n`);
   if (!m.tokenizer) throw new UsageError(`${values.model}: generating from text needs tokenizer.json beside the model`);
   const adapter = values.adapter ? await loadAdapterFromDir(values.adapter, m.config) : null;

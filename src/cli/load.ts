@@ -1,18 +1,22 @@
-// Loading models and adapters from local paths for the CLI (Node): an HF-layout directory
-// (config.json + model.safetensors or a sharded index) or a single .gguf file; optional tokenizer
-// files; a PEFT adapter directory. Browser loading goes through the same src/formats readers.
+// Loading models and adapters for the CLI (Node): an HF-layout directory (config.json +
+// model.safetensors or a sharded index, optional tokenizer files) or a single .gguf file; a Hub id
+// (`owner/name[@revision]`) or an http(s) URL when no such local path exists; a PEFT adapter directory.
+// Which files make a model is decided in src/formats/model-loader.ts, shared with the browser; this
+// file supplies node:fs access, the download cache directory and progress on stderr.
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { LoraConfig, ModelConfig } from '../engine/config.ts';
 import type { BaseDtype } from '../engine/quant.ts';
 import type { LoraParams, WeightMap } from '../engine/weights.ts';
 import { FormatError } from '../formats/errors.ts';
-import { ggufToModel } from '../formats/gguf.ts';
+import { DEFAULT_HUB_BASE, loadRemoteModel, parseModelSource, type DownloadProgress, type FileCache, type ModelSource } from '../formats/hub.ts';
+import { buildGgufModel, buildHfModel, type BuiltModel, type ModelFileSet } from '../formats/model-loader.ts';
+import { nodeDirCache } from '../formats/node-cache.ts';
 import { openFileSource, type FileByteSource } from '../formats/node-source.ts';
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, parsePeftConfig, readPeftWeights } from '../formats/peft.ts';
-import { loadHfModel, openSafetensors, openShardedSafetensors } from '../formats/safetensors.ts';
-import { loadTokenizer, type TabTokenizer } from '../formats/tokenizer.ts';
+import { openSafetensors } from '../formats/safetensors.ts';
+import type { TabTokenizer } from '../formats/tokenizer.ts';
 import { UsageError } from './errors.ts';
 
 export interface LoadedModel {
@@ -25,12 +29,15 @@ export interface LoadedModel {
   warnings: string[];
 }
 
-/** GGUF quant type → the engine base type that keeps it (quants re-pack losslessly for Q8_0 / Q4_0). */
-function nativeFromGguf(types: Iterable<string>): BaseDtype {
-  const all = [...types];
-  if (all.some((t) => t === 'Q4_0' || t === 'Q4_1' || t === 'Q4_K')) return 'int4';
-  if (all.some((t) => t === 'Q8_0' || t === 'Q6_K' || t === 'Q5_K' || t === 'Q5_0')) return 'int8';
-  return 'f32';
+/** How to reach remote models (only used when the model argument is not a local path). */
+export interface RemoteLoadOptions {
+  /** Hub or mirror base URL (--hub-base); default $TABTUNE_HUB_BASE, else https://huggingface.co. */
+  hubBase?: string;
+  /** Download cache; default a directory cache in $TABTUNE_CACHE_DIR or ~/.cache/tabtune. */
+  cache?: FileCache | null;
+  /** Download progress; default lines on stderr. */
+  onProgress?: (p: DownloadProgress) => void;
+  signal?: AbortSignal;
 }
 
 async function readText(path: string): Promise<string> {
@@ -41,62 +48,87 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-/** Tokenizer files beside a model, or null (with a warning) when there are none. */
-async function loadTokenizerDir(dir: string, warnings: string[]): Promise<TabTokenizer | null> {
-  const tj = join(dir, 'tokenizer.json');
-  if (!existsSync(tj)) {
-    warnings.push(`${dir}: no tokenizer.json; the model loads for token-id input only`);
-    return null;
-  }
-  const cfgPath = join(dir, 'tokenizer_config.json');
-  const tmplPath = join(dir, 'chat_template.jinja');
-  return loadTokenizer(await readText(tj), existsSync(cfgPath) ? await readText(cfgPath) : undefined, existsSync(tmplPath) ? await readText(tmplPath) : undefined);
+/** A model directory on disk as a ModelFileSet; close() closes every file it opened. */
+function dirFileSet(dir: string): ModelFileSet & { close(): Promise<void> } {
+  const opened: FileByteSource[] = [];
+  return {
+    name: dir,
+    where: (f) => join(dir, f),
+    has: async (f) => existsSync(join(dir, f)),
+    readText: (f) => readText(join(dir, f)),
+    async open(f) {
+      const src = await openFileSource(join(dir, f));
+      opened.push(src);
+      return src;
+    },
+    async close() {
+      for (const s of opened.splice(0)) await s.close();
+    },
+  };
 }
 
-export async function loadModelFromPath(path: string): Promise<LoadedModel> {
-  if (!existsSync(path)) throw new UsageError(`${path}: no such file or directory`);
-  const warnings: string[] = [];
+export async function loadModelFromPath(path: string, opts: RemoteLoadOptions = {}): Promise<LoadedModel> {
+  if (!existsSync(path)) {
+    const remote = parseModelSource(path);
+    if (remote) return loadRemote(path, remote, opts);
+    throw new UsageError(`${path}: no such file or directory`);
+  }
   if (statSync(path).isDirectory()) {
-    const configPath = join(path, 'config.json');
-    if (!existsSync(configPath)) throw new FormatError(path, 'not a model directory: config.json is missing');
-    const configText = await readText(configPath);
-    const index = join(path, 'model.safetensors.index.json');
-    const single = join(path, 'model.safetensors');
-    const opened: FileByteSource[] = [];
+    const files = dirFileSet(path);
     try {
-      let store;
-      if (existsSync(single)) {
-        const src = await openFileSource(single);
-        opened.push(src);
-        store = await openSafetensors(src);
-      } else if (existsSync(index)) {
-        store = await openShardedSafetensors(await readText(index), async (f) => {
-          if (f.includes('/') || f.includes('\\') || f.startsWith('.')) throw new FormatError(index, `shard name "${f}" is not a plain file name`);
-          const src = await openFileSource(join(path, f));
-          opened.push(src);
-          return src;
-        }, index);
-      } else throw new FormatError(path, 'neither model.safetensors nor model.safetensors.index.json is present');
-      const { config, weights } = await loadHfModel(configText, store).catch((e: Error) => {
-        if (e.name === 'ConfigError' || e.name === 'WeightError') throw new FormatError(configPath, e.message.replace(/^config\.json: /, ''));
-        throw e;
-      });
-      const tokenizer = await loadTokenizerDir(path, warnings);
-      return { path, config, weights, nativeDtype: 'f32', tokenizer, warnings };
+      return { path, ...(await buildHfModel(files)) };
     } finally {
-      for (const s of opened) await s.close();
+      await files.close();
     }
   }
   if (!path.endsWith('.gguf')) throw new UsageError(`${path}: expected a .gguf file or a directory with config.json and *.safetensors`);
   const src = await openFileSource(path);
   try {
-    const m = await ggufToModel(src);
-    // TODO(formats issue): build the tokenizer from tokenizer.ggml.* metadata.
-    warnings.push(`${basename(path)}: tokenizers from GGUF metadata are not built yet; the model loads for token-id input only`);
-    return { path, config: m.config, weights: m.weights, nativeDtype: nativeFromGguf(m.storedTypes.values()), tokenizer: null, warnings };
+    return { path, ...(await buildGgufModel(src)) };
   } finally {
     await src.close();
   }
+}
+
+/** stderr progress: one line per finished file; on a terminal also a live byte count. */
+function stderrProgress(): (p: DownloadProgress) => void {
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  return (p) => {
+    if (p.phase === 'done') {
+      process.stderr.write(`${tty ? '\r\x1b[K' : ''}${p.file}: ${mb(p.loaded)}${last < 0 ? ' (cached)' : ''}\n`);
+      last = 0;
+    } else if (p.phase === 'read') last = -1;
+    else if (tty && Date.now() - last > 200) {
+      last = Date.now();
+      process.stderr.write(`\r\x1b[Kdownloading ${p.file}: ${mb(p.loaded)}${p.total !== null ? ` / ${mb(p.total)}` : ''}`);
+    }
+  };
+}
+
+async function loadRemote(path: string, source: ModelSource, opts: RemoteLoadOptions): Promise<LoadedModel> {
+  const baseUrl = opts.hubBase ?? process.env.TABTUNE_HUB_BASE ?? DEFAULT_HUB_BASE;
+  if (source.kind === 'hub' && !/^https?:\/\/[^/]/i.test(baseUrl)) throw new UsageError(`--hub-base must be an http(s) URL (got "${baseUrl}")`);
+  let built: BuiltModel;
+  try {
+    const remote = await loadRemoteModel(source, {
+      baseUrl,
+      cache: opts.cache === undefined ? nodeDirCache() : opts.cache,
+      onProgress: opts.onProgress ?? stderrProgress(),
+      signal: opts.signal,
+      token: process.env.HF_TOKEN || undefined,
+      onWarning: (w) => process.stderr.write(`tabtune: warning: ${w}\n`),
+    });
+    built = await remote.build();
+  } catch (e) {
+    // A model that is not there, or not ours to read, is bad input (exit 2); a network failure is not.
+    if (e instanceof Error && e.name === 'HubError' && ((e as { reason?: string }).reason === 'not-found' || (e as { reason?: string }).reason === 'gated')) {
+      throw new UsageError(`${path}: not a local path, and ${e.message}`);
+    }
+    throw e;
+  }
+  return { path, ...built };
 }
 
 export interface LoadedAdapter {

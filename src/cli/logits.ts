@@ -15,6 +15,7 @@ export async function logits(argv: string[]): Promise<number> {
     'base-dtype': { type: 'string' },
     backend: { type: 'string', default: 'webgpu' },
     positions: { type: 'string', default: 'all' },
+    'hub-base': { type: 'string' },
     debug: { type: 'boolean' },
   });
   if (!values.model) throw new UsageError('--model <path> is required (a .gguf file or an HF model directory)');
@@ -25,7 +26,7 @@ export async function logits(argv: string[]): Promise<number> {
   if (ids.some((s) => !/^\d+$/.test(s))) throw new UsageError(`--tokens must be comma-separated non-negative integers (got "${values.tokens}")`);
   const tokens = Int32Array.from(ids.map(Number));
 
-  const m = await loadModelFromPath(values.model);
+  const m = await loadModelFromPath(values.model, { hubBase: values['hub-base'] });
   for (const w of m.warnings) process.stderr.write(`tabtune: warning: ${w}\n`);
   const V = m.config.vocabSize;
   const bad = tokens.find((t) => t >= V);

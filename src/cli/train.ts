@@ -43,7 +43,7 @@ export async function train(argv: string[]): Promise<number> {
     rank: { type: 'string' }, alpha: { type: 'string' }, targets: { type: 'string' }, 'base-dtype': { type: 'string' },
     'eval-every': { type: 'string' }, 'eval-samples': { type: 'string' }, seed: { type: 'string' }, resume: { type: 'string' },
     engine: { type: 'string', default: 'auto' }, separator: { type: 'string' }, 'val-fraction': { type: 'string' },
-    checkpointing: { type: 'boolean' }, quiet: { type: 'boolean' }, debug: { type: 'boolean' },
+    checkpointing: { type: 'boolean' }, quiet: { type: 'boolean' }, debug: { type: 'boolean' }, 'hub-base': { type: 'string' },
   });
   if (!values.model) throw new UsageError('--model <path> is required');
   if (!values.data) throw new UsageError('--data <file> is required (JSON, JSONL or CSV)');
@@ -52,7 +52,7 @@ export async function train(argv: string[]): Promise<number> {
   if (values.steps && values.epochs) throw new UsageError('give --steps or --epochs, not both');
   if (!existsSync(values.data)) throw new UsageError(`${values.data}: no such file`);
 
-  const m = await loadModelFromPath(values.model);
+  const m = await loadModelFromPath(values.model, { hubBase: values['hub-base'] });
   for (const w of m.warnings) process.stderr.write(`tabtune: warning: ${w}\n`);
   if (!m.tokenizer) throw new UsageError(`${values.model}: training on text needs tokenizer.json beside the model`);
   const bytes = new Uint8Array(readFileSync(values.data));

@@ -1,0 +1,143 @@
+// Building a model — {config, weights, nativeDtype, tokenizer} — from its files, wherever they live:
+// a local directory (the CLI, src/cli/load.ts), bytes downloaded from the Hub or a URL (hub.ts), or
+// files dropped into the browser. The caller supplies a ModelFileSet; this file decides which files
+// make a model (config.json + model.safetensors or a sharded index, optional tokenizer files; or one
+// .gguf) and turns parser errors into messages that name the file.
+//
+// Is: platform-neutral (no node:* imports, no fetch). Is not: a downloader or a cache (hub.ts), nor a
+// reader of file paths (src/cli/load.ts supplies a node:fs ModelFileSet).
+
+import type { ModelConfig } from '../engine/config.ts';
+import type { BaseDtype } from '../engine/quant.ts';
+import type { WeightMap } from '../engine/weights.ts';
+import { FormatError } from './errors.ts';
+import { ggufToModel } from './gguf.ts';
+import { loadHfModel, openSafetensors, openShardedSafetensors, type TensorStore } from './safetensors.ts';
+import { bytesSource, type ByteSource } from './source.ts';
+import { loadTokenizer, type TabTokenizer } from './tokenizer.ts';
+
+/** The files of an HF-layout model, by their conventional names. */
+export const HF_FILES = {
+  config: 'config.json',
+  weights: 'model.safetensors',
+  index: 'model.safetensors.index.json',
+  tokenizer: 'tokenizer.json',
+  tokenizerConfig: 'tokenizer_config.json',
+  chatTemplate: 'chat_template.jinja',
+} as const;
+
+/** The files of one model, by name relative to the model's root (a directory, a Hub repo, …). */
+export interface ModelFileSet {
+  /** The model as the user named it (a directory path, a Hub id, a URL), for messages. */
+  readonly name: string;
+  /** Where `file` lives (a path or a URL), for messages. */
+  where(file: string): string;
+  has(file: string): Promise<boolean>;
+  /** The file as UTF-8 text; throws a FormatError naming the file when it cannot be read. */
+  readText(file: string): Promise<string>;
+  open(file: string): Promise<ByteSource>;
+}
+
+export interface BuiltModel {
+  config: ModelConfig;
+  weights: WeightMap;
+  /** The storage type that "native" maps to for this checkpoint. */
+  nativeDtype: BaseDtype;
+  tokenizer: TabTokenizer | null;
+  warnings: string[];
+}
+
+/** A ModelFileSet over bytes already in memory (downloaded files, or Files read in the browser). */
+export function memoryFileSet(name: string, files: ReadonlyMap<string, Uint8Array>, where: (file: string) => string = (f) => f): ModelFileSet {
+  const get = (file: string): Uint8Array => {
+    const b = files.get(file);
+    if (!b) throw new FormatError(where(file), 'is not among the model files');
+    return b;
+  };
+  return {
+    name,
+    where,
+    has: async (file) => files.has(file),
+    readText: async (file) => new TextDecoder().decode(get(file)),
+    open: async (file) => bytesSource(get(file), where(file)),
+  };
+}
+
+/**
+ * Shard names in a model.safetensors.index.json, each checked to be a plain file name beside the index
+ * (no directories, nothing hidden), so neither a local nor a remote loader leaves the model's root.
+ */
+export function shardFiles(indexJson: string, indexName: string): string[] {
+  let idx: unknown;
+  try {
+    idx = JSON.parse(indexJson);
+  } catch {
+    throw new FormatError(indexName, 'not valid JSON');
+  }
+  const wm = (idx as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof wm !== 'object' || wm === null || Array.isArray(wm)) throw new FormatError(indexName, 'missing "weight_map" object');
+  const names = new Set<string>();
+  for (const f of Object.values(wm)) {
+    if (typeof f !== 'string') continue; // openShardedSafetensors reports it with the tensor's name
+    checkShardName(f, indexName);
+    names.add(f);
+  }
+  return [...names];
+}
+
+function checkShardName(f: string, indexName: string): void {
+  if (f.includes('/') || f.includes('\\') || f.startsWith('.')) throw new FormatError(indexName, `shard name "${f}" is not a plain file name`);
+}
+
+/** GGUF quant type → the engine base type that keeps it (quants re-pack losslessly for Q8_0 / Q4_0). */
+export function nativeFromGguf(types: Iterable<string>): BaseDtype {
+  const all = [...types];
+  if (all.some((t) => t === 'Q4_0' || t === 'Q4_1' || t === 'Q4_K')) return 'int4';
+  if (all.some((t) => t === 'Q8_0' || t === 'Q6_K' || t === 'Q5_K' || t === 'Q5_0')) return 'int8';
+  return 'f32';
+}
+
+/** Tokenizer files beside a model, or null (with a warning) when there are none. */
+export async function loadTokenizerFiles(files: ModelFileSet, warnings: string[]): Promise<TabTokenizer | null> {
+  if (!(await files.has(HF_FILES.tokenizer))) {
+    warnings.push(`${files.name}: no tokenizer.json; the model loads for token-id input only`);
+    return null;
+  }
+  const optional = async (f: string) => ((await files.has(f)) ? files.readText(f) : undefined);
+  return loadTokenizer(await files.readText(HF_FILES.tokenizer), await optional(HF_FILES.tokenizerConfig), await optional(HF_FILES.chatTemplate));
+}
+
+/**
+ * An HF-layout model: config.json, then model.safetensors (preferred) or model.safetensors.index.json
+ * and its shards, then the tokenizer files when present. Config and weight problems become
+ * FormatErrors naming config.json. The caller closes whatever `files.open` opened.
+ */
+export async function buildHfModel(files: ModelFileSet): Promise<BuiltModel> {
+  const warnings: string[] = [];
+  if (!(await files.has(HF_FILES.config))) throw new FormatError(files.name, 'not a model directory: config.json is missing');
+  const configText = await files.readText(HF_FILES.config);
+  let store: TensorStore;
+  if (await files.has(HF_FILES.weights)) {
+    store = await openSafetensors(await files.open(HF_FILES.weights));
+  } else if (await files.has(HF_FILES.index)) {
+    const indexName = files.where(HF_FILES.index);
+    store = await openShardedSafetensors(await files.readText(HF_FILES.index), async (f) => {
+      checkShardName(f, indexName);
+      return files.open(f);
+    }, indexName);
+  } else throw new FormatError(files.name, 'neither model.safetensors nor model.safetensors.index.json is present');
+  const { config, weights } = await loadHfModel(configText, store).catch((e: Error) => {
+    if (e.name === 'ConfigError' || e.name === 'WeightError') throw new FormatError(files.where(HF_FILES.config), e.message.replace(/^config\.json: /, ''));
+    throw e;
+  });
+  const tokenizer = await loadTokenizerFiles(files, warnings);
+  return { config, weights, nativeDtype: 'f32', tokenizer, warnings };
+}
+
+/** A single-file GGUF model (llama / qwen2). Messages name the file by `src.name`. */
+export async function buildGgufModel(src: ByteSource): Promise<BuiltModel> {
+  const m = await ggufToModel(src);
+  // TODO(formats issue): build the tokenizer from tokenizer.ggml.* metadata.
+  const warnings = [`${src.name}: tokenizers from GGUF metadata are not built yet; the model loads for token-id input only`];
+  return { config: m.config, weights: m.weights, nativeDtype: nativeFromGguf(m.storedTypes.values()), tokenizer: null, warnings };
+}
