@@ -4,10 +4,10 @@
 import { zipSync } from 'fflate';
 import { readDataset } from '../data/read.ts';
 import type { NormalizedRecord } from '../data/records.ts';
-import { loadHfModel, openSafetensors } from '../formats/safetensors.ts';
-import { ggufToModel } from '../formats/gguf.ts';
-import { blobSource, bytesSource } from '../formats/source.ts';
-import { loadTokenizer, type TabTokenizer } from '../formats/tokenizer.ts';
+import { cacheApiCache, loadRemoteModel, type DownloadProgress } from '../formats/hub.ts';
+import { blobFileSet, buildGgufModel, buildHfModel, type BuiltModel } from '../formats/model-loader.ts';
+import { blobSource } from '../formats/source.ts';
+import type { TabTokenizer } from '../formats/tokenizer.ts';
 import { Gpu, GpuError, isSoftwareAdapter } from '../gpu/gpu.ts';
 import { matmulOnce } from '../kernels/matmul/matmul.ts';
 import { matmul_cpu } from '../kernels/matmul/matmul.ref.ts';
@@ -200,75 +200,30 @@ export class Engine implements EngineApi {
   // --- model and data --------------------------------------------------------------------------------
 
   async loadModel(src: ModelSource, baseDtype: BaseDtypeChoice, onProgress: (p: ProgressEvent) => void): Promise<ModelInfo> {
-    const fetchBytes = async (url: string, file: string, optional = false): Promise<Uint8Array | null> => {
-      const res = await fetch(url);
-      if (!res.ok) {
-        if (optional && res.status === 404) return null;
-        throw new EngineError(`${file}: HTTP ${res.status} from ${url}`);
-      }
-      const total = Number(res.headers.get('content-length')) || null;
-      const reader = res.body?.getReader();
-      if (!reader) return new Uint8Array(await res.arrayBuffer());
-      const parts: Uint8Array[] = [];
-      let loaded = 0, lastReport = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parts.push(value);
-        loaded += value.length;
-        if (performance.now() - lastReport > 100) { onProgress({ file, loaded, total, phase: 'download' }); lastReport = performance.now(); }
-      }
-      const out = new Uint8Array(loaded);
-      let o = 0;
-      for (const p of parts) { out.set(p, o); o += p.length; }
-      onProgress({ file, loaded, total: total ?? loaded, phase: 'done' });
-      return out;
-    };
-    const text = (b: Uint8Array | null) => (b ? new TextDecoder().decode(b) : undefined);
-    let name: string, config: ModelConfig, weights: WeightMap, tokenizer: TabTokenizer | null = null, native: BaseDtype = 'f32';
+    const progress = (p: DownloadProgress) => onProgress({ file: p.file, loaded: p.loaded, total: p.total, phase: p.phase });
+    let name: string, built: BuiltModel;
     if (src.kind === 'files') {
-      const files = src.files;
-      const byName = new Map(files.map((f) => [f.name, f]));
-      const gguf = files.find((f) => f.name.endsWith('.gguf'));
+      const gguf = src.files.find((f) => f.name.endsWith('.gguf'));
       if (gguf) {
-        onProgress({ file: gguf.name, loaded: 0, total: gguf.size, phase: 'read' });
-        const m = await ggufToModel(blobSource(gguf, gguf.name));
-        ({ config, weights } = m);
-        const types = [...m.storedTypes.values()];
-        native = types.some((t) => t.startsWith('Q4')) ? 'int4' : types.some((t) => t === 'Q8_0' || t === 'Q6_K') ? 'int8' : 'f32';
         name = gguf.name;
+        onProgress({ file: gguf.name, loaded: 0, total: gguf.size, phase: 'read' });
+        built = await buildGgufModel(blobSource(gguf, gguf.name));
         onProgress({ file: gguf.name, loaded: gguf.size, total: gguf.size, phase: 'done' });
       } else {
-        const cfgFile = byName.get('config.json'), st = byName.get('model.safetensors');
-        if (!cfgFile || !st) throw new EngineError('local model: pick a .gguf file, or a folder with config.json and model.safetensors (sharded checkpoints: not yet from the browser)');
-        onProgress({ file: st.name, loaded: 0, total: st.size, phase: 'read' });
-        ({ config, weights } = await loadHfModel(await cfgFile.text(), await openSafetensors(blobSource(st, st.name))));
-        onProgress({ file: st.name, loaded: st.size, total: st.size, phase: 'done' });
-        const tj = byName.get('tokenizer.json');
-        if (tj) tokenizer = loadTokenizer(await tj.text(), await byName.get('tokenizer_config.json')?.text(), await byName.get('chat_template.jinja')?.text());
-        name = cfgFile.webkitRelativePath?.split('/')[0] || 'local model';
+        name = src.files[0]?.webkitRelativePath?.split('/')[0] || 'local model';
+        built = await buildHfModel(blobFileSet(name, src.files));
+        onProgress({ file: 'model.safetensors', loaded: 1, total: 1, phase: 'done' });
       }
     } else {
-      const base = src.kind === 'default' ? assetUrl(DEFAULT_MODEL_DIR)
-        : src.kind === 'url' ? (src.url.endsWith('/') ? src.url : `${src.url}/`)
-        : `https://huggingface.co/${src.id}/resolve/${src.revision ?? 'main'}/`;
-      name = src.kind === 'default' ? 'tabtune-tiny (embedded)' : src.kind === 'url' ? src.url : src.id;
-      if (src.kind === 'url' && src.url.endsWith('.gguf')) {
-        const bytes = (await fetchBytes(src.url, src.url.split('/').pop()!))!;
-        const m = await ggufToModel(bytesSource(bytes, src.url));
-        ({ config, weights } = m);
-      } else {
-        const cfgText = text(await fetchBytes(`${base}config.json`, 'config.json'))!;
-        const st = (await fetchBytes(`${base}model.safetensors`, 'model.safetensors'))!;
-        ({ config, weights } = await loadHfModel(cfgText, await openSafetensors(bytesSource(st, 'model.safetensors'))));
-        const tj = await fetchBytes(`${base}tokenizer.json`, 'tokenizer.json', true);
-        if (tj) {
-          const tc = await fetchBytes(`${base}tokenizer_config.json`, 'tokenizer_config.json', true);
-          tokenizer = loadTokenizer(text(tj)!, text(tc));
-        }
-      }
+      const source = src.kind === 'default' ? { kind: 'url' as const, url: assetUrl(DEFAULT_MODEL_DIR) } : src.kind === 'url' ? { kind: 'url' as const, url: src.url } : { kind: 'hub' as const, id: src.id, revision: src.revision };
+      // The embedded default is served by the app itself; remote models are cached (Cache API).
+      const cache = src.kind === 'default' || typeof caches === 'undefined' ? undefined : cacheApiCache();
+      const remote = await loadRemoteModel(source, { cache, onProgress: progress });
+      name = src.kind === 'default' ? 'tabtune-tiny (embedded)' : remote.name;
+      built = await remote.build();
     }
-    const dtype: BaseDtype = baseDtype === 'native' ? native : baseDtype;
+    const { config, weights, tokenizer } = built;
+    const dtype: BaseDtype = baseDtype === 'native' ? built.nativeDtype : baseDtype;
     this.model = { name, config, weights, tokenizer, baseDtype: dtype };
     this.session?.dispose();
     this.session = null;

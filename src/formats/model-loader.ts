@@ -13,7 +13,7 @@ import type { WeightMap } from '../engine/weights.ts';
 import { FormatError } from './errors.ts';
 import { ggufToModel } from './gguf.ts';
 import { loadHfModel, openSafetensors, openShardedSafetensors, type TensorStore } from './safetensors.ts';
-import { bytesSource, type ByteSource } from './source.ts';
+import { blobSource, bytesSource, type ByteSource } from './source.ts';
 import { loadTokenizer, type TabTokenizer } from './tokenizer.ts';
 
 /** The files of an HF-layout model, by their conventional names. */
@@ -140,4 +140,21 @@ export async function buildGgufModel(src: ByteSource): Promise<BuiltModel> {
   // TODO(formats issue): build the tokenizer from tokenizer.ggml.* metadata.
   const warnings = [`${src.name}: tokenizers from GGUF metadata are not built yet; the model loads for token-id input only`];
   return { config: m.config, weights: m.weights, nativeDtype: nativeFromGguf(m.storedTypes.values()), tokenizer: null, warnings };
+}
+
+/** Files picked or dropped in a browser (or Node File objects), read by slices: never whole on the main thread. */
+export function blobFileSet(name: string, files: readonly File[]): ModelFileSet {
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const get = (file: string): File => {
+    const f = byName.get(file);
+    if (!f) throw new FormatError(file, 'is not among the picked files');
+    return f;
+  };
+  return {
+    name,
+    where: (f) => f,
+    has: async (f) => byName.has(f),
+    readText: async (f) => get(f).text(),
+    open: async (f) => blobSource(get(f), f),
+  };
 }
