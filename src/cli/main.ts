@@ -15,6 +15,8 @@ commands:
                        LoRA-train on a dataset; writes a PEFT adapter, tabtune.json, metrics.jsonl, checkpoints
   generate --model M [--adapter DIR] --prompt TEXT [--max-new-tokens N] [--temperature T] [--json]
                        answer a prompt (splits the role prompt from the answer with --json)
+  merge --model M --adapter DIR --out PATH [--format safetensors|gguf-f16|gguf-q8_0]
+                       fold an adapter into the base and write a merged model
   bench [--shape tiny|smollm2-135m|all] [--json FILE] [--rounds N]
                        one training step: our engine vs tfjs-webgpu, side by side in headless Chromium
   help                 this text
@@ -31,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.ts')).bench,
   train: async () => (await import('./train.ts')).train,
   generate: async () => (await import('./generate.ts')).generateCmd,
+  merge: async () => (await import('./merge.ts')).merge,
 };
 
 async function main(argv: string[]): Promise<number> {
