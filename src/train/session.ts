@@ -50,6 +50,16 @@ export const DEFAULT_SESSION: SessionConfig = {
   evalEvery: 20, checkpointEvery: 20, seed: 42, valFraction: 0.1, evalSamples: 4, maxNewTokens: 48, checkpointing: false,
 };
 
+/**
+ * Defaults for the embedded default model (public/models/tabtune-tiny) and the sample LIMA-Role-style
+ * data: what `npm start` preselects and `npm run demo:eval` measures.
+ */
+export const DEMO_SESSION: SessionConfig = {
+  ...DEFAULT_SESSION,
+  lora: { rank: 16, alpha: 32, dropout: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], useRslora: false },
+  steps: 120, batchSize: 8, lr: 3e-3, warmupRatio: 0.05, seqLen: 128, evalEvery: 40, checkpointEvery: 40,
+};
+
 export interface Sample {
   question: string;
   reference: { rolePrompt?: string; answer: string };
