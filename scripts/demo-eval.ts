@@ -3,9 +3,8 @@
 //   2. default self-prompt LoRA tuning on public/data/self-prompt.train.jsonl;
 //   3. the tuned model on the same held-out questions: role-prompt rate, validation loss change,
 //      ROUGE-L of generated role prompts and answers against the references, five examples.
-// Usage: npx tsx scripts/demo-eval.ts [--engine auto|webgpu|wasm|cpu] [--steps N] [--json FILE] [--examples N]
-// (run through bin/tabtune.mjs's loader: `node bin/tabtune.mjs` is not needed; tsx + the ?raw hook are
-// registered by scripts/run.mjs — see package.json).
+// Usage: npm run demo:eval -- [--engine auto|webgpu|wasm|cpu] [--steps N] [--lr X] [--questions N] [--model DIR] [--json FILE]
+// (scripts/run.mjs registers tsx and the .wgsl?raw hook, as the CLI does).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chooseEngine } from '../src/cli/engine-choice.ts';
@@ -20,10 +19,12 @@ const { values } = parseArgs({
     steps: { type: 'string' },
     json: { type: 'string' },
     questions: { type: 'string' },
+    model: { type: 'string', default: 'public/models/tabtune-tiny' },
+    lr: { type: 'string' },
   },
 });
 
-const MODEL = 'public/models/tabtune-tiny';
+const MODEL = values.model!;
 const t0 = Date.now();
 const m = await loadModelFromPath(MODEL);
 if (!m.tokenizer) throw new Error(`${MODEL}: tokenizer missing`);
@@ -33,7 +34,7 @@ const held = values.questions ? heldAll.slice(0, Number(values.questions)) : hel
 const engine = await chooseEngine(values.engine);
 process.stderr.write(`engine: ${engine.label} (${engine.why})\n`);
 
-const cfg = { ...DEMO_SESSION, steps: values.steps ? Number(values.steps) : DEMO_SESSION.steps, evalEvery: 0, evalSamples: held.length };
+const cfg = { ...DEMO_SESSION, steps: values.steps ? Number(values.steps) : DEMO_SESSION.steps, lr: values.lr ? Number(values.lr) : DEMO_SESSION.lr, evalEvery: 0, evalSamples: held.length };
 const session = await TrainingSession.create(cfg, {
   config: m.config, weights: m.weights, tokenizer: m.tokenizer, records: train, evalRecords: held,
   engine: engine.kind === 'webgpu' ? { kind: 'webgpu', gpu: engine.gpu! } : { kind: 'reference' },
