@@ -4,7 +4,7 @@ export interface MatmulOpts {
   transA?: boolean;
   transB?: boolean;
   alpha?: number;
-  /** When given, the result is added to it (ACCUMULATE). */
+  /** When given, the result is added to it (accumulate). */
   accumulate?: Float32Array;
 }
 

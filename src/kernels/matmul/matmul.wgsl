@@ -1,16 +1,17 @@
-// Tiled f32 matmul: C[M,N] = alpha · op(A)[M,K] · op(B)[K,N]  (+ C when ACCUMULATE).
+// Tiled f32 matmul: C[M,N] = alpha · op(A)[M,K] · op(B)[K,N]  (+ C when p.accumulate ≠ 0).
 //   op(A) = A stored [M,K] row-major, or Aᵀ of A stored [K,M] when TRANS_A.
 //   op(B) = B stored [K,N] row-major, or Bᵀ of B stored [N,K] when TRANS_B (y = x·Wᵀ is TRANS_B).
 // Thread mapping: a workgroup of 16×16 threads computes a 64×64 tile of C; each thread owns a 4×4
 // register tile (rows ty*4.., cols tx*4..). K is walked in steps of 16 through workgroup memory:
 // every thread stages 4 values of the A tile (64×16) and 4 of the B tile (16×64) per step.
 // Out-of-range rows/cols/k are loaded as 0 and never stored, so any M, N, K works.
+// TRANS_A / TRANS_B are override constants (they change the staging loads); accumulate is a uniform,
+// read only by the stores, so it needs no pipeline of its own.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
-override ACCUMULATE: bool = false;
 
-struct Params { M: u32, N: u32, K: u32, alpha: f32 }
+struct Params { M: u32, N: u32, K: u32, alpha: f32, accumulate: u32 }
 
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
@@ -74,7 +75,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let c = col0 + lid.x * 4u + j;
       if (c >= p.N) { continue; }
       let v = p.alpha * acc[i][j];
-      if (ACCUMULATE) { C[r * p.N + c] += v; } else { C[r * p.N + c] = v; }
+      if (p.accumulate != 0u) { C[r * p.N + c] += v; } else { C[r * p.N + c] = v; }
     }
   }
 }
