@@ -3,12 +3,20 @@
 //  [--eval-every N] [--seed S] [--resume DIR] [--engine auto|webgpu|wasm|cpu] --out DIR`
 // DIR receives the PEFT adapter, tabtune.json, metrics.jsonl and checkpoints/; progress goes to stderr
 // and one JSON summary line to stdout.
+// `--recipe rolebench --profiles desc.json [--system-template T]` (recipes.md §2, docs/recipes.md): RoleBench
+// JSONL read with readRoleBench, trained as 'sft' with each role's system prompt (masked), and ROUGE-L
+// (per role, CUS / SPE / RAW) measured on validation records before and after training: `rouge` in the
+// summary, `{"type":"rouge"}` lines in metrics.jsonl.
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { LORA_TARGETS, type LoraTarget } from '../engine/config.ts';
 import { readDataset } from '../data/read.ts';
+import type { NormalizedRecord } from '../data/records.ts';
+import { readProfiles, readRoleBench } from '../data/rolebench.ts';
+import { splitTrainVal } from '../data/template.ts';
 import { CHECKPOINT_JSON, CHECKPOINT_TENSORS, decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
 import { adapterFiles, sha256Hex } from '../train/export.ts';
+import { generateRoleBenchSamples, scoreRoleBench, sessionAsker, type RoleBenchRouge } from '../train/rolebench-eval.ts';
 import { DEFAULT_SESSION, TrainingSession, type SessionConfig, type SessionEvent } from '../train/session.ts';
 import { parse } from './args.ts';
 import { chooseEngine } from './engine-choice.ts';
@@ -44,11 +52,16 @@ export async function train(argv: string[]): Promise<number> {
     'eval-every': { type: 'string' }, 'eval-samples': { type: 'string' }, seed: { type: 'string' }, resume: { type: 'string' },
     engine: { type: 'string', default: 'auto' }, separator: { type: 'string' }, 'val-fraction': { type: 'string' },
     checkpointing: { type: 'boolean' }, quiet: { type: 'boolean' }, debug: { type: 'boolean' }, 'hub-base': { type: 'string' },
+    profiles: { type: 'string' }, 'system-template': { type: 'string' },
   });
   if (!values.model) throw new UsageError('--model <path> is required');
   if (!values.data) throw new UsageError('--data <file> is required (JSON, JSONL or CSV)');
   if (!values.out) throw new UsageError('--out <dir> is required');
-  if (values.recipe !== 'self-prompt' && values.recipe !== 'sft') throw new UsageError(`--recipe must be self-prompt or sft (got "${values.recipe}")`);
+  if (values.recipe !== 'self-prompt' && values.recipe !== 'sft' && values.recipe !== 'rolebench') throw new UsageError(`--recipe must be self-prompt, sft or rolebench (got "${values.recipe}")`);
+  const roleBench = values.recipe === 'rolebench';
+  if (roleBench && !values.profiles) throw new UsageError('--recipe rolebench needs --profiles <desc.json> (role → description)');
+  if (!roleBench && (values.profiles || values['system-template'])) throw new UsageError('--profiles and --system-template go with --recipe rolebench');
+  if (values.profiles && !existsSync(values.profiles)) throw new UsageError(`${values.profiles}: no such file`);
   if (values.steps && values.epochs) throw new UsageError('give --steps or --epochs, not both');
   if (!existsSync(values.data)) throw new UsageError(`${values.data}: no such file`);
 
@@ -56,9 +69,23 @@ export async function train(argv: string[]): Promise<number> {
   for (const w of m.warnings) process.stderr.write(`tabtune: warning: ${w}\n`);
   if (!m.tokenizer) throw new UsageError(`${values.model}: training on text needs tokenizer.json beside the model`);
   const bytes = new Uint8Array(readFileSync(values.data));
-  const { records, report } = readDataset(bytes, values.data);
-  process.stderr.write(`data: ${report.kept} records kept, ${report.rejected} rejected (${report.layout}, ${report.format})\n`);
-  for (const r of report.rejections.slice(0, 10)) process.stderr.write(`  ${values.data}:${r.line}: ${r.reason}: ${r.message}\n`);
+  let records: NormalizedRecord[];
+  let profilesText = '';
+  if (roleBench) {
+    profilesText = readFileSync(values.profiles!, 'utf8');
+    const template = values['system-template']?.replace(/\\n/g, '\n');
+    const rb = readRoleBench(bytes, values.data, readProfiles(profilesText, values.profiles!), template === undefined ? {} : { systemTemplate: template });
+    records = rb.records;
+    const dropped = Object.entries(rb.report.dropped).filter(([, c]) => c > 0).map(([r, c]) => `${c} ${r}`).join(', ') || 'none';
+    process.stderr.write(`data: ${rb.report.kept} RoleBench records kept of ${rb.report.total} (${rb.report.perCategory.general} general, ${rb.report.perCategory.role_specific} role-specific, ${Object.keys(rb.report.perRole).length} roles); dropped: ${dropped}\n`);
+    if (rb.report.unknownRoles.length) process.stderr.write(`  roles without a profile: ${rb.report.unknownRoles.slice(0, 10).join(', ')}\n`);
+    for (const r of rb.report.rejections.slice(0, 10)) process.stderr.write(`  ${values.data}:${r.line}: ${r.reason}: ${r.message}\n`);
+  } else {
+    const { records: read, report } = readDataset(bytes, values.data);
+    records = read;
+    process.stderr.write(`data: ${report.kept} records kept, ${report.rejected} rejected (${report.layout}, ${report.format})\n`);
+    for (const r of report.rejections.slice(0, 10)) process.stderr.write(`  ${values.data}:${r.line}: ${r.reason}: ${r.message}\n`);
+  }
 
   const lora = { ...DEFAULT_SESSION.lora };
   lora.rank = num(values.rank, 'rank', true) ?? lora.rank;
@@ -66,14 +93,15 @@ export async function train(argv: string[]): Promise<number> {
   lora.targets = parseTargets(values.targets) ?? lora.targets;
   const cfg: SessionConfig = {
     ...DEFAULT_SESSION,
-    recipe: values.recipe, lora,
+    recipe: values.recipe === 'rolebench' ? 'sft' : values.recipe, lora,
     baseDtype: parseBaseDtype(values['base-dtype'], m.nativeDtype),
     batchSize: num(values.batch, 'batch', true) ?? DEFAULT_SESSION.batchSize,
     gradAccum: num(values['grad-accum'], 'grad-accum', true) ?? 1,
     seqLen: num(values['seq-len'], 'seq-len', true) ?? Math.min(DEFAULT_SESSION.seqLen, m.config.maxPositionEmbeddings),
     lr: num(values.lr, 'lr') ?? DEFAULT_SESSION.lr,
     evalEvery: num(values['eval-every'], 'eval-every', true) ?? DEFAULT_SESSION.evalEvery,
-    evalSamples: num(values['eval-samples'], 'eval-samples', true) ?? DEFAULT_SESSION.evalSamples,
+    // rolebench: the session's own samples would be generated without the role prompts; rougeAt below makes them.
+    evalSamples: values.recipe === 'rolebench' ? 0 : num(values['eval-samples'], 'eval-samples', true) ?? DEFAULT_SESSION.evalSamples,
     seed: num(values.seed, 'seed', true) ?? DEFAULT_SESSION.seed,
     valFraction: num(values['val-fraction'], 'val-fraction') ?? DEFAULT_SESSION.valFraction,
     separator: values.separator?.replace(/\\n/g, '\n') ?? DEFAULT_SESSION.separator,
@@ -81,6 +109,11 @@ export async function train(argv: string[]): Promise<number> {
     steps: num(values.steps, 'steps', true) ?? DEFAULT_SESSION.steps,
     epochs: num(values.epochs, 'epochs'),
   };
+  if (roleBench) {
+    // Role profiles make long system prompts, and examples are truncated from the end: say so early.
+    const longest = Math.max(...[...new Set(records.map((r) => r.system ?? ''))].map((t) => m.tokenizer!.encode(t, { addSpecialTokens: false }).length));
+    if (longest >= cfg.seqLen / 2) process.stderr.write(`tabtune: warning: the longest role system prompt is ${longest} tokens of --seq-len ${cfg.seqLen}: answers may be cut or skipped (raise --seq-len or shorten --system-template)\n`);
+  }
   const engine = await chooseEngine(values.engine);
   process.stderr.write(`engine: ${engine.label} (${engine.why})\n`);
 
@@ -102,7 +135,10 @@ export async function train(argv: string[]): Promise<number> {
     }
   };
   const dataHash = await sha256Hex(bytes);
-  const runId = { model: values.model, data: dataHash, recipe: cfg.recipe, seed: cfg.seed, lora: cfg.lora, seqLen: cfg.seqLen, batch: cfg.batchSize };
+  const runId = {
+    model: values.model, data: dataHash, recipe: cfg.recipe, seed: cfg.seed, lora: cfg.lora, seqLen: cfg.seqLen, batch: cfg.batchSize,
+    ...(roleBench ? { rolebench: { profiles: await sha256Hex(new TextEncoder().encode(profilesText)), systemTemplate: values['system-template'] ?? null } } : {}),
+  };
 
   let resume = null;
   if (values.resume) {
@@ -135,6 +171,21 @@ export async function train(argv: string[]): Promise<number> {
     process.stderr.write(`resumed at step ${resume.step}\n`);
   }
   const before = resume ? null : await session.evaluate(0);
+  // RoleBench: ROUGE-L on validation records (the session's own split), each generated under its role's
+  // system prompt; without validation records, the first training records.
+  const rougeRecords = roleBench ? (() => {
+    const { train: tr, val } = splitTrainVal(records, { valFraction: cfg.valFraction, seed: cfg.seed });
+    return (val.length ? val : tr).slice(0, num(values['eval-samples'], 'eval-samples', true) ?? 16);
+  })() : [];
+  const rougeAt = async (step: number): Promise<RoleBenchRouge> => {
+    const samples = await generateRoleBenchSamples(sessionAsker(session), rougeRecords);
+    const rouge = scoreRoleBench(samples, rougeRecords);
+    appendFileSync(metricsPath, `${JSON.stringify({ type: 'rouge', step, ...rouge, samples: samples.map((s, i) => ({ ...s, role: rougeRecords[i].role, category: rougeRecords[i].category, reference: rougeRecords[i].answer })) })}\n`);
+    const f = (g: { rougeL: number | null }) => g.rougeL?.toFixed(4) ?? '—';
+    process.stderr.write(`rouge-L @${step} (${rouge.overall.n} samples): overall ${f(rouge.overall)}, CUS ${f(rouge.cus)}, SPE ${f(rouge.spe)}, RAW ${f(rouge.raw)}\n`);
+    return rouge;
+  };
+  const rougeBefore = roleBench && !resume ? await rougeAt(session.trainer.step) : null;
   let failure: Error | null = null;
   try {
     await session.run();
@@ -142,6 +193,7 @@ export async function train(argv: string[]): Promise<number> {
     failure = e as Error;
   }
   process.stderr.write('\n');
+  const rougeAfter = roleBench && !failure ? await rougeAt(session.trainer.step) : null;
   const params = await session.backend.getLora();
   const files = adapterFiles(m.config, cfg.lora, params, {
     recipe: cfg.recipe, separator: cfg.separator, systemPrompt: cfg.systemPrompt ?? null, chatTemplate: m.tokenizer.chatTemplate ?? null,
@@ -156,6 +208,7 @@ export async function train(argv: string[]): Promise<number> {
     firstLoss: h[0]?.loss ?? null, finalLoss: h.at(-1)?.loss ?? null,
     valLossBefore: before?.valLoss ?? null, valLossAfter: last?.valLoss ?? null,
     rolePromptRateBefore: before?.rolePromptRate ?? null, rolePromptRateAfter: last?.rolePromptRate ?? null,
+    ...(roleBench ? { rouge: { samples: rougeRecords.length, before: rougeBefore, after: rougeAfter } } : {}),
     seconds: (Date.now() - started) / 1000,
   };
   session.dispose();

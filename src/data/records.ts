@@ -28,9 +28,23 @@ export interface NormalizedRecord {
    * by system/question/answer and leave this unset.
    */
   messages?: ChatTurn[];
+  /** RoleBench (recipes.md §2): the role the record is conditioned on (its profile is in `system`). */
+  role?: string;
+  /** RoleBench: 'general' (general instructions answered in character → CUS) or 'role_specific' (SPE). */
+  category?: RecordCategory;
+  /**
+   * Every acceptable reference answer, `answer` first (RoleBench: the clean candidates of `generated`).
+   * Evaluation scores a generation against the best of them. Unset: `answer` is the only reference.
+   */
+  references?: string[];
+  /** RoleBench general split: the original, out-of-character answer when the file carries one (RAW). */
+  rawAnswer?: string;
   /** 1-based line in the source file where the record starts. */
   line: number;
 }
+
+/** RoleBench's two splits: general instructions and role-specific (knowledge) questions. */
+export type RecordCategory = 'general' | 'role_specific';
 
 /** A problem with a dataset file as a whole. Bad single records are reported, never thrown. */
 export class DataError extends Error {

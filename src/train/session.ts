@@ -226,9 +226,11 @@ export class TrainingSession {
    * Generate an answer for `question` (with the adapter, or the base model when useAdapter is false) and
    * split it by the recipe's separator. onText receives the decoded text as it grows, token by token.
    */
-  async ask(question: string, maxNewTokens = this.cfg.maxNewTokens, o: { useAdapter?: boolean; onText?: (delta: string) => void } = {}): Promise<{ text: string; rolePrompt: string | null; answer: string }> {
+  async ask(question: string, maxNewTokens = this.cfg.maxNewTokens, o: { useAdapter?: boolean; onText?: (delta: string) => void; system?: string } = {}): Promise<{ text: string; rolePrompt: string | null; answer: string }> {
     const tok = this.input.tokenizer;
-    const messages = [...(this.cfg.systemPrompt ? [{ role: 'system', content: this.cfg.systemPrompt }] : []), { role: 'user', content: question }];
+    // The record's own system text (e.g. a RoleBench role prompt) wins over the session-wide one.
+    const system = o.system ?? this.cfg.systemPrompt;
+    const messages = [...(system ? [{ role: 'system', content: system }] : []), { role: 'user', content: question }];
     const prompt = tok.encode(tok.applyChatTemplate(messages, { addGenerationPrompt: true }), { addSpecialTokens: true });
     const sofar: number[] = [];
     let shown = '';
@@ -253,7 +255,7 @@ export class TrainingSession {
     const valLoss = await this.valLoss();
     const samples: Sample[] = [];
     for (const r of this.evalRecords) {
-      const out = await this.ask(r.question);
+      const out = await this.ask(r.question, this.cfg.maxNewTokens, { system: r.system });
       samples.push({ question: r.question, reference: { rolePrompt: r.rolePrompt, answer: r.answer }, ...out });
     }
     const withRef = samples.filter((s) => s.reference.rolePrompt && s.rolePrompt);
