@@ -8,7 +8,8 @@ commands:
   logits --model PATH --tokens 1,2,3 [--adapter DIR] [--base-dtype native|f32|int8|int4]
          [--backend webgpu|reference] [--positions all|last]
                        print {"vocab": V, "logits": [[V floats] per position]} as JSON
-  train --model M --data FILE --out DIR [--recipe self-prompt|sft] [--steps N | --epochs E]
+  train --model M --data FILE --out DIR [--recipe self-prompt|sft|rolebench] [--profiles desc.json]
+        [--steps N | --epochs E]
         [--batch B] [--seq-len T] [--lr X] [--rank R] [--alpha A] [--targets q_proj,v_proj|all-linear]
         [--base-dtype native|f32|int8|int4] [--eval-every N] [--seed S] [--resume DIR]
         [--engine auto|webgpu|wasm|cpu]
@@ -20,6 +21,9 @@ commands:
   bench [--shape tiny|smollm2-135m|all] [--json FILE] [--rounds N]
                        one training step: our engine vs tfjs-webgpu, side by side in headless Chromium
   help                 this text
+
+--model takes a directory (config.json + *.safetensors), a .gguf file, a Hub id (owner/name[@rev]) or
+a URL; --hub-base URL (or TABTUNE_HUB_BASE) points at a mirror.
 
 options common to all commands:
   --debug              print stack traces on errors
