@@ -1,10 +1,224 @@
-// Main thread entry: wires the UI to the engine worker through Comlink. No GPU objects here.
+// Main thread entry: wires the views in src/ui to the engine worker through Comlink. No GPU objects
+// and no heavy work here: the worker computes, this thread renders what it reports.
+//
+// ?fake=1 (dev aid, documented in docs/app.md) drives the same UI with the in-page fake engine in
+// src/ui/dev-fake.ts instead of the worker; it is a separate chunk loaded only with that parameter.
 import * as Comlink from 'comlink';
-import type { EngineApi } from './protocol.ts';
+import type { EngineApi, RunState, SavedRun, TrainEvent } from './protocol.ts';
+import { el } from './ui/dom.ts';
+import { createErrorBanner } from './ui/error-banner.ts';
+import { mountDataPanel } from './ui/data-panel.ts';
+import { mountExportPanel } from './ui/export-panel.ts';
 import { mountGpuPanel } from './ui/gpu-status.ts';
+import { mountModelPanel } from './ui/model-panel.ts';
+import { parseParams } from './ui/params.ts';
+import { mountPlayground } from './ui/playground.ts';
+import { mountRunsPanel } from './ui/runs-panel.ts';
+import { mountSamplesPanel } from './ui/samples-panel.ts';
+import { mountSettingsForm } from './ui/settings-form.ts';
+import { mountTrainingPanel } from './ui/training-panel.ts';
 
-const worker = new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'tabtune-engine' });
-const engine = Comlink.wrap<EngineApi>(worker);
+const { params, problems } = parseParams(location.search, location.origin);
+const errors = createErrorBanner();
+
+async function connect(): Promise<EngineApi> {
+  if (params.fake) return (await import('./ui/dev-fake.ts')).createFakeEngine();
+  const worker = new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'tabtune-engine' });
+  // An error escaping the worker (or a worker it started) would otherwise only reach the console,
+  // while the call that was waiting on it never returns.
+  worker.addEventListener('error', (e) =>
+    errors.show({ title: 'The engine worker reported an error', message: e.message || 'unknown error (the worker script failed)', advice: 'Reload the page; if it happens again, choose another engine (wasm or cpu) in "Training engine".', name: 'WorkerError' }),
+  );
+  // Comlink's Remote<EngineApi> has the same methods, each returning a Promise: EngineApi already does.
+  return Comlink.wrap<EngineApi>(worker) as unknown as EngineApi;
+}
+const engine = await connect();
+
+// --- layout: problems and offers on top, then setup (left) and the run (right) on wide screens
 const root = document.getElementById('app')!;
+const top = el('div', { class: 'top' }, errors.element);
+const setupCol = el('div', { class: 'col setup' });
+const runCol = el('div', { class: 'col run' });
+root.append(top, el('div', { class: 'columns' }, setupCol, runCol));
+if (params.fake) top.append(el('p', { class: 'notice', 'data-testid': 'fake-notice' }, 'Dev mode (?fake=1): a simulated engine, no model is trained.'));
 
-void mountGpuPanel(root, engine);
+const fail = (title: string, err: unknown, advice: string) => errors.showError(title, err, advice);
+
+// Each view is built in a task of its own, so start-up never blocks the main thread for long.
+const yieldToMain = () => new Promise<void>((r) => setTimeout(r, 0));
+const gpu = mountGpuPanel(setupCol, engine, { preference: params.engine, onError: fail });
+await yieldToMain();
+const model = mountModelPanel(setupCol, engine, { source: params.model, baseDtype: params.baseDtype });
+const data = mountDataPanel(setupCol, engine, params.data);
+await yieldToMain();
+const settings = mountSettingsForm(setupCol, params.settings);
+await yieldToMain();
+const training = mountTrainingPanel(runCol);
+const samples = mountSamplesPanel(runCol);
+await yieldToMain();
+const playground = mountPlayground(runCol, engine);
+const exporter = mountExportPanel(runCol, engine);
+const runs = mountRunsPanel(runCol, engine);
+top.append(runs.offer);
+
+playground.onError((e) => fail('Generation failed', e, 'Load the model and the dataset (Load buttons above), then ask again; during training, answers wait for the current step.'));
+exporter.onError((e) => fail('Export failed', e, 'Train at least one step, then export again.'));
+
+for (const p of problems) errors.show({ title: 'URL parameter problem', message: p, advice: 'Fix the URL and reload; the form shows what is used instead.', name: 'ParamError' });
+
+// --- app state: what is loaded, whether a run is active
+let loading = false;
+let hasAdapter = false;
+const active = (s: RunState) => s === 'loading' || s === 'training' || s === 'paused';
+
+const sync = () => {
+  const busy = loading || active(training.state());
+  model.setBusy(busy);
+  data.setBusy(busy);
+  settings.setDisabled(active(training.state()));
+  gpu.setLocked(busy);
+  runs.setBusy(busy);
+  const s = settings.get();
+  const why = !gpu.engine() ? 'Waiting for the training engine to be chosen.' : !s ? 'Fix the highlighted settings first.' : loading ? 'Loading…' : '';
+  training.setStartable(!!s && !!gpu.engine() && !loading, why);
+  playground.setAvailable(!!model.loaded() && !loading, hasAdapter);
+  exporter.setAvailable(hasAdapter && !loading && training.state() !== 'loading' && training.state() !== 'training');
+};
+
+settings.onChange((s) => {
+  model.estimate(s);
+  sync();
+});
+model.onChange(sync);
+data.onChange(sync);
+training.onState(sync);
+void gpu.ready.then(sync);
+
+async function loadModel(): Promise<boolean> {
+  loading = true;
+  sync();
+  try {
+    await model.load();
+    model.estimate(settings.get());
+    return true;
+  } catch (e) {
+    fail('Loading the model failed', e, 'Check the Hub id, URL or files (a Llama-family model: config.json + safetensors, or one .gguf); the embedded default works offline.');
+    return false;
+  } finally {
+    loading = false;
+    sync();
+  }
+}
+
+async function loadData(): Promise<boolean> {
+  loading = true;
+  sync();
+  try {
+    await data.load();
+    return true;
+  } catch (e) {
+    fail('Reading the dataset failed', e, 'Check the URL or file: JSON, JSONL or CSV with a question and an answer per record. The sample dataset always works.');
+    return false;
+  } finally {
+    loading = false;
+    sync();
+  }
+}
+model.onLoadClick(() => void loadModel());
+data.onLoadClick(() => void loadData());
+
+const onEvent = (e: TrainEvent) => {
+  training.handle(e);
+  switch (e.type) {
+    case 'step':
+      if (!hasAdapter) {
+        hasAdapter = true;
+        sync();
+      }
+      break;
+    case 'eval':
+      samples.setEval(e.eval);
+      break;
+    case 'baseline':
+      samples.setBaseline(e.eval);
+      break;
+    case 'error':
+      lastEventError = e.message;
+      errors.show({ title: 'Training stopped', message: e.message, advice: e.advice ?? 'Change the settings (smaller batch or sequence length) and start again.', name: e.name });
+      break;
+    case 'state':
+      if (e.state === 'done' || e.state === 'error' || e.state === 'idle') void runs.refresh();
+      break;
+    default:
+      break;
+  }
+};
+/** The message of the last 'error' event: a call that rejects with the same error is not shown twice. */
+let lastEventError: string | null = null;
+// One proxy for the page's lifetime: the worker may keep calling it across runs.
+const onEventProxy = Comlink.proxy(onEvent);
+
+async function start(resume?: SavedRun): Promise<void> {
+  const s = settings.get();
+  if (!s) {
+    errors.show({ title: 'Training not started', message: 'Some settings are invalid.', advice: 'Fix the highlighted fields in "Recipe & hyperparameters".', name: 'InputError' });
+    return;
+  }
+  runs.withdrawOffer();
+  training.reset();
+  samples.reset();
+  hasAdapter = false;
+  training.setState('loading', resume ? `Resuming run ${resume.id}…` : 'Loading model and data…');
+  if (!model.loaded() && !(await loadModel())) return training.setState('error', 'The model could not be loaded.');
+  if (!data.loaded() && !(await loadData())) return training.setState('error', 'The dataset could not be read.');
+  lastEventError = null;
+  try {
+    await engine.startTraining(s, onEventProxy, resume?.id);
+    void runs.refresh();
+  } catch (e) {
+    training.setState('error', 'Training could not start.');
+    // The engine may already have reported this very error as an event, with its own advice.
+    if (!(e instanceof Error && e.message === lastEventError)) fail('Training could not start', e, 'Check the memory estimate in the Model panel and the settings, then start again.');
+  }
+}
+
+const control = (what: string, call: () => Promise<void>) => async () => {
+  try {
+    await call();
+  } catch (e) {
+    fail(`${what} failed`, e, 'Try again; if the run is stuck, reload the page: runs resume from their last checkpoint.');
+  }
+};
+training.onStart(() => void start());
+// pause() and resume() resolve once the engine has taken the request; if it has not reported the new
+// state by then, show it (a step already under way may still report after the pause).
+training.onPause(control('Pause', async () => {
+  await engine.pause();
+  if (training.state() === 'training') training.setState('paused');
+}));
+training.onResume(control('Resume', async () => {
+  await engine.resume();
+  if (training.state() === 'paused') training.setState('training');
+}));
+training.onStop(control('Stop', () => engine.stop()));
+runs.onResume((r) => void start(r));
+
+sync();
+const firstRuns = runs.refresh();
+
+// Automation: ?autostart=1 loads model and data, then trains — only with a clean URL.
+if (params.autostart) {
+  if (problems.length > 0) {
+    errors.show({ title: 'Autostart refused', message: 'The URL has parameter problems (listed above).', advice: 'Fix the URL and reload.', name: 'ParamError' });
+  } else {
+    // After the first listing of saved runs: it must not see the run autostart is about to begin.
+    void Promise.all([gpu.ready, firstRuns]).then(([info]) => {
+      if (!info) return;
+      if (!settings.get()) {
+        errors.show({ title: 'Autostart refused', message: 'The saved settings are invalid.', advice: 'Fix the highlighted fields, then press Start training.', name: 'InputError' });
+        return;
+      }
+      void start();
+    });
+  }
+}

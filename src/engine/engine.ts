@@ -84,6 +84,7 @@ export class Engine implements EngineApi {
   private runId: string | null = null;
   private store: Promise<RunStore> | null = null;
   private running: Promise<void> | null = null;
+  private emit: ((e: TrainEvent) => void) | null = null;
 
   /** `gpuSource` gives the WebGPU entry point: navigator.gpu in a browser, Dawn's in Node. */
   constructor(private readonly gpuSource: () => GPU | undefined | Promise<GPU | undefined> = () => (globalThis.navigator as Navigator | undefined)?.gpu) {}
@@ -326,6 +327,7 @@ export class Engine implements EngineApi {
     if (!this.data) throw new EngineError('load a dataset first');
     if (!this.engine) await this.selectEngine('auto');
     const emit = (e: TrainEvent) => { try { onEvent(e); } catch { /* the page went away */ } };
+    this.emit = emit;
     const cfg = this.sessionConfig(s);
     const store = await this.runStore();
     const dataHash = await sha256Hex(this.data.bytes);
@@ -405,10 +407,14 @@ export class Engine implements EngineApi {
   }
 
   async pause(): Promise<void> {
-    this.session?.trainer.pause();
+    if (!this.session || !this.running) return;
+    this.session.trainer.pause();
+    this.emit?.({ type: 'state', state: 'paused' });
   }
   async resume(): Promise<void> {
-    this.session?.trainer.resumeRun();
+    if (!this.session || !this.running) return;
+    this.session.trainer.resumeRun();
+    this.emit?.({ type: 'state', state: 'training' });
   }
   async stop(): Promise<void> {
     this.session?.trainer.stop();

@@ -1,0 +1,228 @@
+// Recipe & hyperparameters view: one form that yields a TrainSettings, or null while any field is
+// invalid (then nothing is sent to the worker). Every field has a one-line explanation; an invalid
+// value is marked aria-invalid with a message next to it. What the user types is kept in
+// localStorage, so a reload (e.g. to resume a run) or an error never loses it; URL parameters win.
+//
+// data-testids: settings-form, recipe, target-<name> (checkbox per LoRA target), field-<key> (each
+// input), error-<key> (its message), lora-scale (alpha / rank, live), settings-summary.
+import type { TrainSettings } from '../protocol.ts';
+import { el, nextId, panel, radioGroup } from './dom.ts';
+
+/** The projection matrices LoRA can adapt, with Hugging Face names (as in src/engine/config.ts). */
+export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+
+/** Defaults: the CLI's (src/train/session.ts DEFAULT_SESSION), sized for the embedded tiny model. */
+export const DEFAULT_SETTINGS: TrainSettings = {
+  recipe: 'self-prompt', targets: ['q_proj', 'v_proj'], rank: 8, alpha: 16, dropout: 0, lr: 2e-3, warmupRatio: 0.05,
+  steps: 60, batchSize: 4, gradAccum: 1, seqLen: 128, evalEvery: 20, seed: 42, separator: '\n\n',
+  evalSamples: 4, maxNewTokens: 48,
+};
+
+type NumKey = 'rank' | 'alpha' | 'dropout' | 'lr' | 'warmupRatio' | 'steps' | 'batchSize' | 'gradAccum' | 'seqLen' | 'evalEvery' | 'seed' | 'evalSamples' | 'maxNewTokens';
+
+export interface NumSpec {
+  key: NumKey;
+  label: string;
+  help: string;
+  integer: boolean;
+  /** [min, max]; an exclusive bound is marked by the flag. */
+  min: number;
+  max: number;
+  minExclusive?: boolean;
+  maxExclusive?: boolean;
+}
+
+const LORA_FIELDS: NumSpec[] = [
+  { key: 'rank', label: 'Rank r', help: 'Width of the low-rank update B·A; 8–16 is typical. More rank, more capacity and memory.', integer: true, min: 1, max: 256 },
+  { key: 'alpha', label: 'Alpha α', help: 'The update is scaled by α / r; α = 2r is a common choice.', integer: false, min: 0, max: 4096, minExclusive: true },
+  { key: 'dropout', label: 'Dropout', help: 'Dropout on the adapter input during training; 0–0.05 is typical.', integer: false, min: 0, max: 0.5 },
+];
+const TRAIN_FIELDS: NumSpec[] = [
+  { key: 'lr', label: 'Learning rate', help: 'AdamW step size; 1e-4–2e-3 for LoRA (the tiny default model likes 2e-3).', integer: false, min: 0, max: 1, minExclusive: true, maxExclusive: true },
+  { key: 'warmupRatio', label: 'Warm-up', help: 'Fraction of the steps spent ramping the learning rate up from 0, then cosine decay.', integer: false, min: 0, max: 1, maxExclusive: true },
+  { key: 'steps', label: 'Steps', help: 'Optimizer steps to run (each sees batch × accumulation examples).', integer: true, min: 1, max: 1_000_000 },
+  { key: 'batchSize', label: 'Batch size', help: 'Examples per forward/backward pass; memory grows with it.', integer: true, min: 1, max: 1024 },
+  { key: 'gradAccum', label: 'Gradient accumulation', help: 'Passes summed before each optimizer step: a larger effective batch without more memory.', integer: true, min: 1, max: 1024 },
+  { key: 'seqLen', label: 'Sequence length', help: 'Tokens per example; longer examples are truncated. Memory grows with it.', integer: true, min: 8, max: 32768 },
+  { key: 'evalEvery', label: 'Evaluate every', help: 'Steps between evaluations (validation loss and generated samples).', integer: true, min: 1, max: 1_000_000 },
+  { key: 'evalSamples', label: 'Samples per evaluation', help: 'Held-out questions the model answers at each evaluation (the Samples panel).', integer: true, min: 0, max: 64 },
+  { key: 'maxNewTokens', label: 'Sample length', help: 'Most tokens generated per sample; longer answers are cut. Generation is slow on CPU.', integer: true, min: 1, max: 1024 },
+  { key: 'seed', label: 'Seed', help: 'Fixes adapter init, data order and the train/validation split: same seed, same run.', integer: true, min: 0, max: 2 ** 31 - 1 },
+];
+
+/** "\n\n" as typed ↔ the two newline characters the trainer uses. */
+export function unescapeSeparator(s: string): string {
+  return s.replace(/\\(n|t|r|\\)/g, (_, c: string) => ({ n: '\n', t: '\t', r: '\r', '\\': '\\' })[c]!);
+}
+export function escapeSeparator(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\t/g, '\\t').replace(/\r/g, '\\r');
+}
+
+/** The problem with a typed number, or null when it is fine. Pure: tested through the form. */
+export function checkNumber(spec: NumSpec, raw: string): { value: number } | { problem: string } {
+  const t = raw.trim();
+  if (t === '') return { problem: 'Required.' };
+  // Number('') is 0 and Number('0x10') is 16: accept decimal and exponent notation only.
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) return { problem: 'Not a number.' };
+  const v = Number(t);
+  if (!Number.isFinite(v)) return { problem: 'Not a finite number.' };
+  if (spec.integer && !Number.isInteger(v)) return { problem: 'Must be a whole number.' };
+  const lowOk = spec.minExclusive ? v > spec.min : v >= spec.min;
+  const highOk = spec.maxExclusive ? v < spec.max : v <= spec.max;
+  if (!lowOk || !highOk) {
+    const lo = `${spec.minExclusive ? '(' : '['}${spec.min}`;
+    const hi = `${spec.max}${spec.maxExclusive ? ')' : ']'}`;
+    return { problem: `Must be in ${lo}, ${hi}.` };
+  }
+  return { value: v };
+}
+
+const STORAGE_KEY = 'tabtune.settings.v1';
+
+export interface SettingsForm {
+  element: HTMLElement;
+  /** Valid settings, or null while any field is invalid. */
+  get(): TrainSettings | null;
+  set(partial: Partial<TrainSettings>): void;
+  onChange(fn: (s: TrainSettings | null) => void): void;
+  setDisabled(disabled: boolean): void;
+}
+
+export function mountSettingsForm(root: HTMLElement, overrides: Partial<TrainSettings>): SettingsForm {
+  let stored: Partial<TrainSettings> = {};
+  try {
+    stored = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}') as Partial<TrainSettings>;
+  } catch {
+    /* a corrupt entry is ignored */
+  }
+  const initial: TrainSettings = { ...DEFAULT_SETTINGS, ...stored, ...overrides };
+  const listeners: ((s: TrainSettings | null) => void)[] = [];
+
+  const recipe = radioGroup<TrainSettings['recipe']>(
+    'Recipe',
+    [
+      { value: 'self-prompt', label: 'Self-prompt tuning: learn to write an expert role prompt, then answer in that role' },
+      { value: 'sft', label: 'Plain SFT: learn the answers only' },
+    ],
+    initial.recipe,
+    'recipe',
+  );
+
+  // LoRA targets
+  const targetsFs = el('fieldset', { class: 'targets', 'aria-describedby': 'targets-error' }, el('legend', {}, 'LoRA targets'));
+  const targetBoxes = new Map<string, HTMLInputElement>();
+  const targetRow = el('div', { class: 'checks' });
+  for (const t of LORA_TARGETS) {
+    const id = nextId(`target-${t}`);
+    const box = el('input', { type: 'checkbox', id, 'data-testid': `target-${t}`, value: t });
+    box.checked = initial.targets.includes(t);
+    targetBoxes.set(t, box);
+    targetRow.append(el('span', { class: 'check' }, box, el('label', { for: id }, t)));
+  }
+  const targetsError = el('p', { class: 'field-error', id: 'targets-error', 'data-testid': 'error-targets', 'aria-live': 'polite' });
+  targetsFs.append(targetRow, el('p', { class: 'help' }, 'Which projections get an adapter: q_proj + v_proj is the PEFT default; all seven adapt every linear layer.'), targetsError);
+
+  // numeric fields
+  const inputs = new Map<NumKey, { spec: NumSpec; input: HTMLInputElement; error: HTMLElement }>();
+  const numField = (spec: NumSpec) => {
+    const id = nextId(`field-${spec.key}`);
+    const input = el('input', {
+      type: 'text', id, inputmode: spec.integer ? 'numeric' : 'decimal', 'data-testid': `field-${spec.key}`,
+      'aria-describedby': `${id}-help ${id}-error`, autocomplete: 'off', spellcheck: 'false',
+    });
+    input.value = String(initial[spec.key]);
+    const error = el('p', { class: 'field-error', id: `${id}-error`, 'data-testid': `error-${spec.key}`, 'aria-live': 'polite' });
+    inputs.set(spec.key, { spec, input, error });
+    return el('div', { class: 'field' }, el('label', { for: id }, spec.label), input, el('p', { class: 'help', id: `${id}-help` }, spec.help), error);
+  };
+
+  const scale = el('output', { 'data-testid': 'lora-scale' });
+  const loraFs = el('fieldset', { class: 'grid-fields' }, el('legend', {}, 'LoRA adapter'), ...LORA_FIELDS.map(numField), el('p', { class: 'scale' }, 'scale = α / r = ', scale));
+  const trainFs = el('fieldset', { class: 'grid-fields' }, el('legend', {}, 'Training'), ...TRAIN_FIELDS.map(numField));
+
+  const sepId = nextId('field-separator');
+  const separator = el('input', { type: 'text', id: sepId, 'data-testid': 'field-separator', 'aria-describedby': `${sepId}-help ${sepId}-error`, spellcheck: 'false', autocomplete: 'off' });
+  separator.value = escapeSeparator(initial.separator);
+  const sepError = el('p', { class: 'field-error', id: `${sepId}-error`, 'data-testid': 'error-separator', 'aria-live': 'polite' });
+  const sepField = el(
+    'div',
+    { class: 'field' },
+    el('label', { for: sepId }, 'Role-prompt separator'),
+    separator,
+    el('p', { class: 'help', id: `${sepId}-help` }, 'Between the role prompt and the answer in each target (\\n = newline); generated text is split on it.'),
+    sepError,
+  );
+
+  const summary = el('p', { 'data-testid': 'settings-summary', 'aria-live': 'polite', class: 'muted' });
+  const form = el('form', { 'data-testid': 'settings-form', novalidate: '' }, recipe.element, targetsFs, loraFs, trainFs, sepField, summary);
+  form.addEventListener('submit', (e) => e.preventDefault());
+  const outer = el('fieldset', { class: 'plain' }, form);
+  root.append(panel('settings', 'Recipe & hyperparameters', outer));
+
+  const mark = (input: HTMLElement, error: HTMLElement, problem: string | null) => {
+    if (problem) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+    error.textContent = problem ?? '';
+  };
+
+  const read = (): TrainSettings | null => {
+    let ok = true;
+    const s: TrainSettings = { ...DEFAULT_SETTINGS, recipe: recipe.value() };
+    for (const { spec, input, error } of inputs.values()) {
+      const r = checkNumber(spec, input.value);
+      mark(input, error, 'problem' in r ? r.problem : null);
+      if ('problem' in r) ok = false;
+      else s[spec.key] = r.value;
+    }
+    s.targets = LORA_TARGETS.filter((t) => targetBoxes.get(t)!.checked);
+    mark(targetsFs, targetsError, s.targets.length === 0 ? 'Choose at least one target.' : null);
+    if (s.targets.length === 0) ok = false;
+    s.separator = unescapeSeparator(separator.value);
+    mark(separator, sepError, s.separator.length === 0 ? 'Required: the trainer splits role prompt and answer on it.' : null);
+    if (!s.separator) ok = false;
+    // alpha / rank, shown live even while other fields are invalid
+    const rank = checkNumber(LORA_FIELDS[0], inputs.get('rank')!.input.value);
+    const alpha = checkNumber(LORA_FIELDS[1], inputs.get('alpha')!.input.value);
+    scale.textContent = 'value' in rank && 'value' in alpha ? String(Number((alpha.value / rank.value).toPrecision(4))) : '—';
+    if (ok && s.evalEvery > s.steps) summary.textContent = `Note: evaluating every ${s.evalEvery} steps with ${s.steps} steps means one evaluation, at the end.`;
+    else summary.textContent = ok ? '' : 'Fix the highlighted fields: nothing is sent to the engine until they are valid.';
+    return ok ? s : null;
+  };
+
+  let current = read();
+  const changed = () => {
+    current = read();
+    try {
+      const raw: Record<string, unknown> = { recipe: recipe.value(), targets: LORA_TARGETS.filter((t) => targetBoxes.get(t)!.checked), separator: unescapeSeparator(separator.value) };
+      for (const { spec, input } of inputs.values()) {
+        const r = checkNumber(spec, input.value);
+        if ('value' in r) raw[spec.key] = r.value;
+      }
+      localStorage.setItem(STORAGE_KEY, JSON.stringify(raw));
+    } catch {
+      /* storage full or disabled: the form still works */
+    }
+    listeners.forEach((fn) => fn(current));
+  };
+  form.addEventListener('input', changed);
+  recipe.onChange(changed);
+
+  return {
+    element: form,
+    get: () => current,
+    set(partial) {
+      if (partial.recipe) recipe.set(partial.recipe);
+      for (const [k, v] of Object.entries(partial)) {
+        const f = inputs.get(k as NumKey);
+        if (f && typeof v === 'number') f.input.value = String(v);
+      }
+      if (partial.targets) for (const [t, box] of targetBoxes) box.checked = partial.targets.includes(t);
+      if (partial.separator !== undefined) separator.value = escapeSeparator(partial.separator);
+      changed();
+    },
+    onChange: (fn) => void listeners.push(fn),
+    setDisabled(d) {
+      outer.disabled = d;
+    },
+  };
+}
