@@ -1,10 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-function tabtune(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/tabtune.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { tabtune } from '../testing/cli.ts';
 
 describe('npx tabtune (CLI)', () => {
   it('doctor prints the adapter, its limits and a passing kernel self-test', () => {

@@ -1,9 +1,9 @@
 // `npx tabtune logits` end to end on fixture files written by scripts/make-fixtures.ts.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tabtune } from '../testing/cli.ts';
 import { makeFixtures, FIXTURE_CONFIG } from '../../scripts/make-fixtures.ts';
 import { LORA_TARGETS, type LoraConfig } from '../engine/config.ts';
 import { randomLora } from '../engine/weights.ts';
@@ -11,11 +11,6 @@ import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, peftConfigJson, writePeftWeights } fro
 import { TOL, expectClose } from '../testing/tolerance.ts';
 
 let dir = '';
-
-function tabtune(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/tabtune.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function logitsOf(...args: string[]): number[][] {
   const r = tabtune('logits', '--tokens', '3,1,4,1,5', ...args);

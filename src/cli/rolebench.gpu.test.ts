@@ -1,35 +1,20 @@
 // `tabtune train --recipe rolebench` end to end on the offline RoleBench-layout sample
 // (public/data/rolebench.sample.jsonl + rolebench.desc.json) and a tiny random model written here, built
 // as in train.gpu.test.ts (byte-level BPE tokenizer with a ChatML template), on the tfjs-wasm engine.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { byteLevelTokenizerJson, configJson } from '../data/test-fixtures.ts';
-import { randomWeights, tinyConfig } from '../engine/weights.ts';
-import { hfConfigJson, weightsToSafetensors } from '../formats/safetensors.ts';
+import { tabtune, writeTinyChatModel } from '../testing/cli.ts';
 
-const CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 const DATA = 'public/data/rolebench.sample.jsonl';
 const DESC = 'public/data/rolebench.desc.json';
 let dir = '';
 
-function tabtune(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/tabtune.mjs', ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 describe('tabtune train --recipe rolebench', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'tabtune-rolebench-'));
-    const cfg = tinyConfig({ vocabSize: 3 + 256 + 9, hiddenSize: 32, numLayers: 1, tieWordEmbeddings: true, eosTokenIds: [2] });
-    const m = join(dir, 'model');
-    mkdirSync(m);
-    writeFileSync(join(m, 'config.json'), JSON.stringify(hfConfigJson(cfg)));
-    writeFileSync(join(m, 'model.safetensors'), weightsToSafetensors(cfg, randomWeights(cfg, 3)));
-    writeFileSync(join(m, 'tokenizer.json'), byteLevelTokenizerJson());
-    writeFileSync(join(m, 'tokenizer_config.json'), configJson({ chat_template: CHATML, eos_token: '<|im_end|>', pad_token: '<|endoftext|>' }));
+    writeTinyChatModel(join(dir, 'model'));
   });
 
   it('trains 4 steps with role system prompts and reports ROUGE-L (CUS / SPE) before and after', () => {

@@ -1,32 +1,17 @@
 // `tabtune train` / `generate` end to end on a tiny model written here (random weights, a small
 // byte-level BPE tokenizer with a ChatML template) and a LIMA-Role-style JSONL with one bad line.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { byteLevelTokenizerJson, configJson } from '../data/test-fixtures.ts';
-import { randomWeights, tinyConfig } from '../engine/weights.ts';
-import { hfConfigJson, weightsToSafetensors } from '../formats/safetensors.ts';
+import { tabtune, writeTinyChatModel } from '../testing/cli.ts';
 
-const CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 let dir = '';
-
-function tabtune(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/tabtune.mjs', ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('tabtune train / generate', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'tabtune-train-'));
-    const cfg = tinyConfig({ vocabSize: 3 + 256 + 9, hiddenSize: 32, numLayers: 1, tieWordEmbeddings: true, eosTokenIds: [2] });
-    const m = join(dir, 'model');
-    mkdirSync(m);
-    writeFileSync(join(m, 'config.json'), JSON.stringify(hfConfigJson(cfg)));
-    writeFileSync(join(m, 'model.safetensors'), weightsToSafetensors(cfg, randomWeights(cfg, 3)));
-    writeFileSync(join(m, 'tokenizer.json'), byteLevelTokenizerJson());
-    writeFileSync(join(m, 'tokenizer_config.json'), configJson({ chat_template: CHATML, eos_token: '<|im_end|>', pad_token: '<|endoftext|>' }));
+    writeTinyChatModel(join(dir, 'model'));
     const lines = Array.from({ length: 16 }, (_, i) => JSON.stringify({ question: `Why ${i}?`, role_prompt: `As a tester,`, answer: `Because ${i % 4}.` }));
     lines.splice(3, 0, '{"question": "no answer here"}');
     writeFileSync(join(dir, 'data.jsonl'), lines.join('\n'));
