@@ -96,3 +96,19 @@ describe('role prompts', () => {
     expect(rolePromptRate([], '\n\n')).toBe(0);
   });
 });
+
+describe('role-prompt detection on the shipped data', () => {
+  it('recognises every role prompt of the self-prompt data and none of the plain pretraining answers', async () => {
+    const { readFileSync } = await import('node:fs');
+    const lines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const f of ['public/data/self-prompt.train.jsonl', 'public/data/self-prompt.heldout.jsonl']) {
+      const missed = lines(f).filter((r) => !looksLikeRolePrompt(r.role_prompt)).map((r) => r.role_prompt);
+      expect(missed, f).toEqual([]);
+      // and the trained shape "role prompt \n\n answer" splits
+      for (const r of lines(f).slice(0, 20)) expect(splitRolePrompt(`${r.role_prompt}\n\n${r.answer}`, '\n\n')?.rolePrompt).toBe(r.role_prompt);
+    }
+    const plain = lines('public/data/pretrain.jsonl').map((r) => r.messages.find((m: { role: string }) => m.role === 'assistant').content as string);
+    const flagged = plain.filter((a) => looksLikeRolePrompt(a.split('\n\n')[0]));
+    expect(flagged.length / plain.length).toBeLessThan(0.01);
+  });
+});

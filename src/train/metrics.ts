@@ -79,6 +79,17 @@ export const ROLE_PROMPT_OPENINGS = [
   "i'm an ",
   'imagine you are',
   'act as',
+  // the role-prompt styles of tabtune's own self-prompt data (public/data), e.g. "I'll answer this as a
+  // museum curator, …", "Let me step into the shoes of …", "Taking the view of …"
+  "i'll answer this as",
+  'i will answer this as',
+  'let me step into',
+  'taking the view of',
+  'thinking like a ',
+  'thinking like an ',
+  'speaking as a ',
+  'speaking as an ',
+  'in the role of',
 ];
 
 /** Openings that look like ROLE_PROMPT_OPENINGS but are ordinary prose ("As a result, …", "You are right"). */
@@ -106,7 +117,9 @@ const YEARS_OF_EXPERIENCE =
  * Whether a paragraph reads like an expert role prompt. Heuristic, documented so results can be
  * compared across runs:
  *  - it starts (after whitespace, case-insensitive) with one of ROLE_PROMPT_OPENINGS
- *    ("As a…", "As an…", "You are…", "From now on…", "I am a…", "Imagine you are…", "Act as…") and
+ *    ("As a…", "As an…", "You are…", "From now on…", "I am a…", "Imagine you are…", "Act as…", and the
+ *    styles of our sample data: "I'll answer this as…", "Let me step into…", "Taking the view of…",
+ *    "Thinking like a…", "Speaking as a…", "In the role of…") and
  *    not with one of NOT_ROLE_PROMPT_OPENINGS ("As a result", "You are right", …), or
  *  - it contains the word "expert(s)" or "specialist(s)", or "with N years" / "with over N years" /
  *    "with many decades" (N in digits or a number word).
