@@ -1,7 +1,7 @@
 // Main thread entry: wires the views in src/ui to the engine worker through Comlink. No GPU objects
 // and no heavy work here: the worker computes, this thread renders what it reports.
 //
-// ?fake=1 (dev aid, documented in docs/app.md) drives the same UI with the in-page fake engine in
+// ?fake=1 (dev aid, documented in README.md, "The app") drives the same UI with the in-page fake engine in
 // src/ui/dev-fake.ts instead of the worker; it is a separate chunk loaded only with that parameter.
 import * as Comlink from 'comlink';
 import type { EngineApi, RunState, SavedRun, TrainEvent } from './protocol.ts';
