@@ -11,36 +11,45 @@
 //   g,u = gate_proj(xn2), up_proj(xn2);  hm = silu(g)·u
 //   x_{l+1} = x1 + down_proj(hm)
 // then xf = rmsnorm(x_L; norm), logits = xf·W_lmᵀ [N,V], masked-mean cross-entropy.
+// LoRA dropout (training only): each adapted Linear sees dropout(x) on its LoRA path, with a mask drawn
+// from (seed, step, micro-batch, layer, target) (see dropout.ts), so checkpointing recomputes it.
+// Weights over the device's storage binding limit (a 151,936-row embedding, a wide MLP) are held as
+// row chunks (split.ts, linear.ts); activations must each fit one binding (PlanError otherwise).
 //
 // The backward is the forward read in reverse, layer by layer. Activation grads use "=", parameter
 // (LoRA) grads use "+=" so that micro-batches accumulate. With gradient checkpointing only x_l is kept
 // per layer and each layer's forward is recomputed right before its backward.
 import type { Gpu } from '../gpu/gpu.ts';
-import { GpuOutOfMemoryError } from '../gpu/gpu.ts';
-import { matmul } from '../kernels/matmul/matmul.ts';
 import { attention, attentionBackward } from '../kernels/attention/attention.ts';
 import { crossEntropy, crossEntropyAndGrad } from '../kernels/cross_entropy/cross_entropy.ts';
 import { add, copy } from '../kernels/elementwise/elementwise.ts';
 import { attentionDecode } from '../kernels/attention_decode/attention_decode.ts';
-import { embedding } from '../kernels/embedding/embedding.ts';
+import { embeddingChunks } from '../kernels/embedding/embedding.ts';
 import { rmsnorm, rmsnormBackward } from '../kernels/rmsnorm/rmsnorm.ts';
 import { rope, ropeBackward } from '../kernels/rope/rope.ts';
 import { swiglu, swigluBackward } from '../kernels/swiglu/swiglu.ts';
 import { type LoraConfig, type LoraTarget, type ModelConfig, LORA_TARGETS, linearShape, loraScale, ropeInvFreq } from './config.ts';
-import { Linear } from './linear.ts';
-import type { BaseDtype } from './quant.ts';
+import { type DropoutKey, dropoutStream } from './dropout.ts';
+import { Linear, type LinearDropout } from './linear.ts';
+import { type BaseDtype, bytesPerRow } from './quant.ts';
 import { Recorder } from './recorder.ts';
+import { PlanError, planRowChunks } from './split.ts';
 import { type LoraParams, type WeightMap, lmHead, modulePath, validateWeights } from './weights.ts';
 
-export class PlanError extends Error {
-  override name = 'PlanError';
-}
+export { PlanError } from './split.ts';
 
 export interface ModelOptions {
   baseDtype: BaseDtype;
   lora: { config: LoraConfig; params: LoraParams } | null;
   /** Recompute each layer's activations in the backward instead of keeping them. */
   checkpointing?: boolean;
+  /**
+   * Storage binding limit to plan with, when lower than the device's maxStorageBufferBindingSize
+   * (tests force weight splitting on a tiny model with it).
+   */
+  maxBindingBytes?: number;
+  /** Seed of the LoRA dropout masks (default 0); see DropoutKey. */
+  dropoutSeed?: number;
 }
 
 export interface Batch {
@@ -57,7 +66,7 @@ interface LayerActs {
   q: GPUBuffer; k: GPUBuffer; v: GPUBuffer; o: GPUBuffer; lse: GPUBuffer;
   x1: GPUBuffer; xn2: GPUBuffer; rstd2: GPUBuffer;
   g: GPUBuffer; u: GPUBuffer; hm: GPUBuffer;
-  /** x·Aᵀ [N,R] per adapted target. */
+  /** xd·Aᵀ [N,R] per adapted target (xd = x, or dropout(x) in training). */
   h: Map<LoraTarget, GPUBuffer>;
 }
 
@@ -71,6 +80,8 @@ interface Workspace {
   dres: GPUBuffer; dxn: GPUBuffer; tmpC: GPUBuffer;
   dq: GPUBuffer; dk: GPUBuffer; dv: GPUBuffer; dO: GPUBuffer;
   dg: GPUBuffer; du: GPUBuffer; dhm: GPUBuffer; dlora: GPUBuffer | null;
+  /** [N, max in] LoRA dropout scratch (null when p = 0); [N, max chunk rows] for split weights. */
+  xdrop: GPUBuffer | null; split: GPUBuffer | null;
   all: GPUBuffer[];
 }
 
@@ -82,7 +93,7 @@ interface DecodeState {
   kc: GPUBuffer[]; vc: GPUBuffer[]; // per layer [maxT, KV·D]
   tokens: GPUBuffer; x: GPUBuffer; x1: GPUBuffer; xn: GPUBuffer; rstd: GPUBuffer;
   q: GPUBuffer; k: GPUBuffer; v: GPUBuffer; o: GPUBuffer;
-  g: GPUBuffer; u: GPUBuffer; hm: GPUBuffer; h: GPUBuffer | null; logits: GPUBuffer;
+  g: GPUBuffer; u: GPUBuffer; hm: GPUBuffer; h: GPUBuffer | null; logits: GPUBuffer; split: GPUBuffer | null;
   all: GPUBuffer[];
 }
 
@@ -97,65 +108,85 @@ export interface MemoryPlan {
   loraBytes: number;
   activationBytes: number;
   totalBytes: number;
+  /**
+   * The largest buffer that cannot be split (an activation; weights are cut into row chunks that fit
+   * the binding limit). Over the limit, the batch or the sequence must shrink.
+   */
   largestBuffer: { name: string; bytes: number };
 }
 
 const f32 = 4;
 
-/** Bytes a (config, batch, sequence, options) needs on the GPU, computed before allocating anything. */
-export function planMemory(cfg: ModelConfig, B: number, T: number, o: { baseDtype: BaseDtype; lora: LoraConfig | null; checkpointing?: boolean }): MemoryPlan {
+/**
+ * Bytes a (config, batch, sequence, options) needs on the GPU, computed before allocating anything.
+ * With `maxBindingBytes`, the scratch that split weights need is counted too.
+ */
+export function planMemory(cfg: ModelConfig, B: number, T: number, o: { baseDtype: BaseDtype; lora: LoraConfig | null; checkpointing?: boolean; maxBindingBytes?: number }): MemoryPlan {
   const N = B * T, C = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize;
   const qd = cfg.numHeads * cfg.headDim, kvd = cfg.numKvHeads * cfg.headDim;
-  const perWeight = (out: number, inn: number) => (o.baseDtype === 'f32' ? out * inn * f32 : o.baseDtype === 'int8' ? out * Math.ceil(inn / 32) * (32 + 4) : out * Math.ceil(inn / 32) * (16 + 4));
+  const perWeight = (out: number, inn: number) => out * bytesPerRow(o.baseDtype, inn);
   let base = V * C * f32 + C * f32 + (cfg.tieWordEmbeddings ? 0 : V * C * f32);
-  let largest = { name: 'model.embed_tokens.weight', bytes: V * C * f32 };
+  // Split weights: the largest chunk's output [N, rows] is staged in one scratch buffer.
+  let splitRows = 0;
+  const chunkRows = (name: string, rows: number, rowBytes: number) => {
+    if (o.maxBindingBytes === undefined) return;
+    const chunks = planRowChunks(name, rows, rowBytes, o.maxBindingBytes);
+    if (chunks.length > 1) splitRows = Math.max(splitRows, chunks[0].rows);
+  };
+  chunkRows('lm_head', V, C * f32);
   for (const t of LORA_TARGETS) {
     const [out, inn] = linearShape(cfg, t);
-    const bytes = perWeight(out, inn);
-    base += cfg.numLayers * bytes;
-    if (bytes > largest.bytes) largest = { name: t, bytes };
+    base += cfg.numLayers * perWeight(out, inn);
+    chunkRows(t, out, bytesPerRow(o.baseDtype, inn));
   }
   base += cfg.numLayers * 2 * C * f32 + (cfg.attentionBias ? cfg.numLayers * (qd + 2 * kvd) * f32 : 0);
   let lora = 0;
   const R = o.lora?.rank ?? 0;
   if (o.lora) for (const t of o.lora.targets) { const [out, inn] = linearShape(cfg, t); lora += cfg.numLayers * 2 * R * (out + inn) * f32; }
   const nTargets = o.lora?.targets.length ?? 0;
+  const maxIn = Math.max(0, ...(o.lora?.targets ?? []).map((t) => linearShape(cfg, t)[1]));
+  const dropScratch = o.lora && o.lora.dropout > 0 ? N * maxIn : 0;
   const layerActs = (2 * N * C + 2 * N + N * qd * 2 + N * kvd * 2 + B * cfg.numHeads * T + 2 * N * C + 3 * N * F + nTargets * N * R) * f32;
   const acts = (o.checkpointing ? 1 : cfg.numLayers) * layerActs + (cfg.numLayers + 1) * N * C * f32 + (N * C + N + N * V + N) * f32
-    + (3 * N * C + 2 * N * qd + 2 * N * kvd + 3 * N * F + N * R) * f32 + 3 * N * f32;
-  if (N * V * f32 > largest.bytes) largest = { name: 'logits', bytes: N * V * f32 };
+    + (3 * N * C + 2 * N * qd + 2 * N * kvd + 3 * N * F + N * R + dropScratch + N * splitRows) * f32 + 3 * N * f32;
+  const candidates: [string, number][] = [['logits', N * V], ['g', N * F], ['q', N * qd], ['x', N * C], ['lora dropout scratch', dropScratch]];
+  let largest = { name: 'logits', bytes: 0 };
+  for (const [name, floats] of candidates) if (floats * f32 > largest.bytes) largest = { name, bytes: floats * f32 };
   return { baseBytes: base, loraBytes: lora, activationBytes: acts, totalBytes: base + lora + acts, largestBuffer: largest };
 }
 
 export class GpuModel {
   private layers: LayerWeights[] = [];
-  private embed!: GPUBuffer;
+  /** embed_tokens [V, C], f32, possibly in row chunks */
+  private embed!: Linear;
   private finalNorm!: GPUBuffer;
-  private lmHeadW!: GPUBuffer;
+  /** the LM head [V, C] (the same object as embed when tied) */
+  private lmHead!: Linear;
   private invFreq!: GPUBuffer;
   private ws: Workspace | null = null;
   private dec: DecodeState | null = null;
   /** When false, inference (logits, decoding) runs the base model without the LoRA path. */
   adapterEnabled = true;
   readonly loraConfig: LoraConfig | null;
+  /** The storage binding limit weights and activations are planned against. */
+  readonly maxBindingBytes: number;
 
   private constructor(readonly gpu: Gpu, readonly cfg: ModelConfig, readonly opts: ModelOptions) {
     this.loraConfig = opts.lora?.config ?? null;
+    this.maxBindingBytes = Math.min(gpu.device.limits.maxStorageBufferBindingSize, opts.maxBindingBytes ?? Infinity);
   }
 
   static create(gpu: Gpu, cfg: ModelConfig, weights: WeightMap, opts: ModelOptions): GpuModel {
     validateWeights(cfg, weights);
     if (cfg.ropeLayout !== 'half' && cfg.ropeLayout !== 'interleaved') throw new PlanError(`unknown rope layout ${cfg.ropeLayout}`);
+    const lora = opts.lora?.config;
+    if (lora && !(lora.dropout >= 0 && lora.dropout < 1)) throw new PlanError(`LoRA dropout must be in [0, 1), got ${lora.dropout}`);
     const m = new GpuModel(gpu, cfg, opts);
-    const maxBinding = gpu.device.limits.maxStorageBufferBindingSize;
-    const embedBytes = cfg.vocabSize * cfg.hiddenSize * f32;
-    if (embedBytes > maxBinding) {
-      throw new PlanError(`the embedding (${cfg.vocabSize}×${cfg.hiddenSize} f32 = ${(embedBytes / 2 ** 20).toFixed(0)} MiB) exceeds this device's maxStorageBufferBindingSize (${(maxBinding / 2 ** 20).toFixed(0)} MiB); splitting it is not implemented yet`);
-    }
+    const limit = m.maxBindingBytes, V = cfg.vocabSize, C = cfg.hiddenSize;
     const get = (n: string) => weights.get(n)!.data;
-    m.embed = gpu.upload('embed_tokens', get('model.embed_tokens.weight'));
+    m.embed = new Linear(gpu, 'model.embed_tokens', V, C, get('model.embed_tokens.weight'), null, 'f32', limit);
     m.finalNorm = gpu.upload('norm', get('model.norm.weight'));
-    m.lmHeadW = cfg.tieWordEmbeddings ? m.embed : gpu.upload('lm_head', lmHead(cfg, weights).data);
+    m.lmHead = cfg.tieWordEmbeddings ? m.embed : new Linear(gpu, 'lm_head', V, C, lmHead(cfg, weights).data, null, 'f32', limit);
     m.invFreq = gpu.upload('rope.inv_freq', Float32Array.from(ropeInvFreq(cfg)));
     const scale = opts.lora ? loraScale(opts.lora.config) : 0;
     for (let i = 0; i < cfg.numLayers; i++) {
@@ -164,7 +195,7 @@ export class GpuModel {
         const [out, inn] = linearShape(cfg, t);
         const p = modulePath(i, t);
         const bias = cfg.attentionBias && (t === 'q_proj' || t === 'k_proj' || t === 'v_proj') ? get(`${p}.bias`) : null;
-        const l = new Linear(gpu, p, out, inn, get(`${p}.weight`), bias, opts.baseDtype);
+        const l = new Linear(gpu, p, out, inn, get(`${p}.weight`), bias, opts.baseDtype, limit);
         const lp = opts.lora?.params.get(p);
         if (opts.lora && opts.lora.config.targets.includes(t)) {
           if (!lp) throw new PlanError(`LoRA parameters for ${p} are missing`);
@@ -192,9 +223,10 @@ export class GpuModel {
     const qd = cfg.numHeads * cfg.headDim, kvd = cfg.numKvHeads * cfg.headDim;
     const R = this.loraConfig?.rank ?? 0;
     const plan = planMemory(cfg, B, T, { baseDtype: this.opts.baseDtype, lora: this.loraConfig, checkpointing: this.opts.checkpointing });
-    const limit = gpu.device.limits.maxStorageBufferBindingSize;
+    const limit = this.maxBindingBytes;
     if (plan.largestBuffer.bytes > limit) {
-      throw new GpuOutOfMemoryError(`batch ${B} × sequence ${T}: buffer "${plan.largestBuffer.name}" needs ${plan.largestBuffer.bytes} bytes, over this device's binding limit ${limit}; use a smaller batch or sequence`);
+      const lb = plan.largestBuffer;
+      throw new PlanError(`batch ${B} × sequence ${T}: the activation "${lb.name}" needs ${lb.bytes} bytes, over this device's storage binding limit of ${limit} bytes; use a smaller batch or sequence length${lb.name === 'logits' ? ` (the logits are N×V = ${N}×${V} floats; N = batch × sequence must be at most ${Math.floor(limit / (V * f32))})` : ''}`);
     }
     const all: GPUBuffer[] = [];
     const buf = (name: string, floats: number) => { const b = gpu.createBuffer(name, floats * f32); all.push(b); return b; };
@@ -217,8 +249,33 @@ export class GpuModel {
       dres: buf('dres', N * C), dxn: buf('dxn', N * C), tmpC: buf('tmpC', N * C),
       dq: buf('dq', N * qd), dk: buf('dk', N * kvd), dv: buf('dv', N * kvd), dO: buf('dO', N * qd),
       dg: buf('dg', N * F), du: buf('du', N * F), dhm: buf('dhm', N * F), dlora: R ? buf('dlora', N * R) : null,
+      xdrop: this.dropoutP > 0 ? buf('lora.xdrop', N * Math.max(...this.loraConfig!.targets.map((t) => linearShape(cfg, t)[1]))) : null,
+      split: this.splitRows ? buf('split.scratch', N * this.splitRows) : null,
     };
     return this.ws;
+  }
+
+  /** Names of the weights held in more than one buffer (over the binding limit), with their chunk count. */
+  get splitWeights(): { name: string; chunks: number; maxChunkRows: number }[] {
+    const lins = [this.embed, ...(this.lmHead !== this.embed ? [this.lmHead] : []), ...this.layers.flatMap((L) => LORA_TARGETS.map((t) => L.lin[t]))];
+    return lins.filter((l) => l.isSplit).map((l) => ({ name: l.name, chunks: l.chunkCount, maxChunkRows: l.maxChunkRows }));
+  }
+
+  /** LoRA dropout probability (0 without LoRA). */
+  private get dropoutP(): number {
+    return this.loraConfig?.dropout ?? 0;
+  }
+
+  /** Rows of the largest chunk among the split weights (0 when nothing is split). */
+  private get splitRows(): number {
+    const lins = [this.lmHead, ...this.layers.flatMap((L) => LORA_TARGETS.map((t) => L.lin[t]))];
+    return Math.max(0, ...lins.filter((l) => l.isSplit).map((l) => l.maxChunkRows));
+  }
+
+  /** Dropout of layer l's target t for micro-batch `key` (null: inference, p = 0, or t not adapted). */
+  private dropoutOf(ws: Workspace, key: DropoutKey | null, l: number, t: LoraTarget): LinearDropout | null {
+    if (!key || !ws.xdrop || !this.layers[l].lin[t].lora) return null;
+    return { stream: dropoutStream(key, l, t), p: this.dropoutP, xd: ws.xdrop };
   }
 
   private freeWorkspace(): void {
@@ -238,63 +295,69 @@ export class GpuModel {
     if (mask) this.gpu.write(ws.mask, mask);
   }
 
-  /** One decoder layer forward: ws.xs[l] → ws.xs[l+1], saving activations into acts. */
-  private layerForward(rec: Recorder, ws: Workspace, l: number, useAdapter = true): void {
+  /**
+   * One decoder layer forward: ws.xs[l] → ws.xs[l+1], saving activations into acts. `drop`: the
+   * micro-batch's dropout key in training (null for inference).
+   */
+  private layerForward(rec: Recorder, ws: Workspace, l: number, useAdapter: boolean, drop: DropoutKey | null): void {
     const { gpu, cfg } = this;
     const a = this.acts(ws, l), L = this.layers[l], N = ws.N;
     const x = ws.xs[l], xNext = ws.xs[l + 1];
     const lin = L.lin;
     const h = (t: LoraTarget) => (useAdapter ? (a.h.get(t) ?? null) : null);
+    const o = (t: LoraTarget) => ({ scratch: ws.split, dropout: this.dropoutOf(ws, drop, l, t) });
     rec.keep(rmsnorm(gpu, rec.pass, { x, w: L.inputNorm, y: a.xn1, rstd: a.rstd1, N, C: cfg.hiddenSize, eps: cfg.rmsNormEps }));
-    lin.q_proj.forward(rec, a.xn1, a.q, N, h('q_proj'));
-    lin.k_proj.forward(rec, a.xn1, a.k, N, h('k_proj'));
-    lin.v_proj.forward(rec, a.xn1, a.v, N, h('v_proj'));
+    lin.q_proj.forward(rec, a.xn1, a.q, N, h('q_proj'), o('q_proj'));
+    lin.k_proj.forward(rec, a.xn1, a.k, N, h('k_proj'), o('k_proj'));
+    lin.v_proj.forward(rec, a.xn1, a.v, N, h('v_proj'), o('v_proj'));
     rec.keep(rope(gpu, rec.pass, { x: a.q, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numHeads, D: cfg.headDim, posOffset: 0, layout: cfg.ropeLayout }));
     rec.keep(rope(gpu, rec.pass, { x: a.k, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numKvHeads, D: cfg.headDim, posOffset: 0, layout: cfg.ropeLayout }));
     rec.keep(attention(gpu, rec.pass, { q: a.q, k: a.k, v: a.v, o: a.o, lse: a.lse, B: ws.B, T: ws.T, H: cfg.numHeads, KV: cfg.numKvHeads, D: cfg.headDim, slidingWindow: cfg.slidingWindow ?? 0 }));
-    lin.o_proj.forward(rec, a.o, a.x1, N, h('o_proj'));
+    lin.o_proj.forward(rec, a.o, a.x1, N, h('o_proj'), o('o_proj'));
     rec.keep(add(gpu, rec.pass, { a: a.x1, b: x, count: N * cfg.hiddenSize }));
     rec.keep(rmsnorm(gpu, rec.pass, { x: a.x1, w: L.postNorm, y: a.xn2, rstd: a.rstd2, N, C: cfg.hiddenSize, eps: cfg.rmsNormEps }));
-    lin.gate_proj.forward(rec, a.xn2, a.g, N, h('gate_proj'));
-    lin.up_proj.forward(rec, a.xn2, a.u, N, h('up_proj'));
+    lin.gate_proj.forward(rec, a.xn2, a.g, N, h('gate_proj'), o('gate_proj'));
+    lin.up_proj.forward(rec, a.xn2, a.u, N, h('up_proj'), o('up_proj'));
     rec.keep(swiglu(gpu, rec.pass, { g: a.g, u: a.u, h: a.hm, count: N * cfg.intermediateSize }));
-    lin.down_proj.forward(rec, a.hm, xNext, N, h('down_proj'));
+    lin.down_proj.forward(rec, a.hm, xNext, N, h('down_proj'), o('down_proj'));
     rec.keep(add(gpu, rec.pass, { a: xNext, b: a.x1, count: N * cfg.hiddenSize }));
   }
 
-  /** Backward of layer l: ws.dres holds d x_{l+1} on entry and d x_l on exit. */
-  private layerBackward(rec: Recorder, ws: Workspace, l: number): void {
+  /** Backward of layer l: ws.dres holds d x_{l+1} on entry and d x_l on exit. `drop` = the forward's. */
+  private layerBackward(rec: Recorder, ws: Workspace, l: number, drop: DropoutKey | null): void {
     const { gpu, cfg } = this;
     const a = this.acts(ws, l), L = this.layers[l], N = ws.N, C = cfg.hiddenSize;
     const lin = L.lin;
     const h = (t: LoraTarget) => a.h.get(t) ?? null;
+    const o = (t: LoraTarget) => ({ scratch: ws.split, dropout: this.dropoutOf(ws, drop, l, t) });
     // MLP
-    lin.down_proj.backward(rec, ws.dres, a.hm, h('down_proj'), ws.dhm, ws.dlora, N, false);
+    lin.down_proj.backward(rec, ws.dres, a.hm, h('down_proj'), ws.dhm, ws.dlora, N, false, o('down_proj'));
     rec.keep(swigluBackward(gpu, rec.pass, { dh: ws.dhm, g: a.g, u: a.u, dg: ws.dg, du: ws.du, count: N * cfg.intermediateSize }));
-    lin.gate_proj.backward(rec, ws.dg, a.xn2, h('gate_proj'), ws.dxn, ws.dlora, N, false);
-    lin.up_proj.backward(rec, ws.du, a.xn2, h('up_proj'), ws.dxn, ws.dlora, N, true);
+    lin.gate_proj.backward(rec, ws.dg, a.xn2, h('gate_proj'), ws.dxn, ws.dlora, N, false, o('gate_proj'));
+    lin.up_proj.backward(rec, ws.du, a.xn2, h('up_proj'), ws.dxn, ws.dlora, N, true, o('up_proj'));
     rec.keep(rmsnormBackward(gpu, rec.pass, { dy: ws.dxn, x: a.x1, w: L.postNorm, rstd: a.rstd2, dx: ws.tmpC, N, C }));
     rec.keep(add(gpu, rec.pass, { a: ws.dres, b: ws.tmpC, count: N * C }));
     // attention
-    lin.o_proj.backward(rec, ws.dres, a.o, h('o_proj'), ws.dO, ws.dlora, N, false);
+    lin.o_proj.backward(rec, ws.dres, a.o, h('o_proj'), ws.dO, ws.dlora, N, false, o('o_proj'));
     rec.keep(attentionBackward(gpu, rec.pass, { q: a.q, k: a.k, v: a.v, o: a.o, lse: a.lse, dO: ws.dO, dq: ws.dq, dk: ws.dk, dv: ws.dv, B: ws.B, T: ws.T, H: cfg.numHeads, KV: cfg.numKvHeads, D: cfg.headDim, slidingWindow: cfg.slidingWindow ?? 0 }));
     rec.keep(ropeBackward(gpu, rec.pass, { dx: ws.dq, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numHeads, D: cfg.headDim, posOffset: 0, layout: cfg.ropeLayout }));
     rec.keep(ropeBackward(gpu, rec.pass, { dx: ws.dk, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numKvHeads, D: cfg.headDim, posOffset: 0, layout: cfg.ropeLayout }));
-    lin.q_proj.backward(rec, ws.dq, a.xn1, h('q_proj'), ws.dxn, ws.dlora, N, false);
-    lin.k_proj.backward(rec, ws.dk, a.xn1, h('k_proj'), ws.dxn, ws.dlora, N, true);
-    lin.v_proj.backward(rec, ws.dv, a.xn1, h('v_proj'), ws.dxn, ws.dlora, N, true);
+    lin.q_proj.backward(rec, ws.dq, a.xn1, h('q_proj'), ws.dxn, ws.dlora, N, false, o('q_proj'));
+    lin.k_proj.backward(rec, ws.dk, a.xn1, h('k_proj'), ws.dxn, ws.dlora, N, true, o('k_proj'));
+    lin.v_proj.backward(rec, ws.dv, a.xn1, h('v_proj'), ws.dxn, ws.dlora, N, true, o('v_proj'));
     rec.keep(rmsnormBackward(gpu, rec.pass, { dy: ws.dxn, x: ws.xs[l], w: L.inputNorm, rstd: a.rstd1, dx: ws.tmpC, N, C }));
     rec.keep(add(gpu, rec.pass, { a: ws.dres, b: ws.tmpC, count: N * C }));
   }
 
-  /** Embedding, every layer, final norm and LM head: fills ws.logits [N,V]. */
-  private forwardAll(rec: Recorder, ws: Workspace, useAdapter = true): void {
+  /** Embedding, every layer, final norm and LM head: fills ws.logits [N,V]. `drop`: training only. */
+  private forwardAll(rec: Recorder, ws: Workspace, useAdapter: boolean, drop: DropoutKey | null): void {
     const { gpu, cfg } = this;
     const N = ws.N, C = cfg.hiddenSize;
-    rec.keep(embedding(gpu, rec.pass, { E: this.embed, tok: ws.tokens, x: ws.xs[0], N, C, V: cfg.vocabSize }));
-    for (let l = 0; l < cfg.numLayers; l++) this.layerForward(rec, ws, l, useAdapter);
+    rec.keep(embeddingChunks(gpu, rec.pass, { chunks: this.embed.f32Chunks(), tok: ws.tokens, x: ws.xs[0], N, C, V: cfg.vocabSize }));
+    for (let l = 0; l < cfg.numLayers; l++) this.layerForward(rec, ws, l, useAdapter, drop);
     rec.keep(rmsnorm(gpu, rec.pass, { x: ws.xs[cfg.numLayers], w: this.finalNorm, y: ws.xf, rstd: ws.rstdf, N, C, eps: cfg.rmsNormEps }));
-    rec.keep(matmul(gpu, rec.pass, { A: ws.xf, B: this.lmHeadW, C: ws.logits, M: N, N: cfg.vocabSize, K: C, transB: true }));
+    // logits = xf·W_lmᵀ : [N,C]·[C,V]
+    this.lmHead.forward(rec, ws.xf, ws.logits, N, null, { scratch: ws.split });
   }
 
   /** Logits [B*T*V] for token ids [B*T]. */
@@ -303,7 +366,7 @@ export class GpuModel {
     const ws = this.workspace(B, T);
     this.uploadBatch(ws, tokens);
     const rec = new Recorder(this.gpu, 'forward');
-    this.forwardAll(rec, ws, this.adapterEnabled);
+    this.forwardAll(rec, ws, this.adapterEnabled, null);
     rec.submit();
     return this.gpu.readF32(ws.logits, ws.N * this.cfg.vocabSize);
   }
@@ -318,9 +381,11 @@ export class GpuModel {
 
   /**
    * Forward + loss + backward for one micro-batch; LoRA grads are ADDED to the grad buffers (call
-   * zeroGrads first). Returns the masked-mean loss of this micro-batch.
+   * zeroGrads first). Returns the masked-mean loss of this micro-batch. With LoRA dropout, `drop` picks
+   * the masks (the train backend passes the optimizer step and the micro-batch index); default
+   * { seed: dropoutSeed, step: 0, micro: 0 }.
    */
-  async forwardBackward(batch: Batch): Promise<number> {
+  async forwardBackward(batch: Batch, drop?: DropoutKey): Promise<number> {
     const { cfg, gpu } = this;
     const { B, T } = batch;
     if (batch.tokens.length !== B * T || batch.targets.length !== B * T || batch.lossMask.length !== B * T) throw new PlanError(`batch arrays must have ${B}×${T} entries`);
@@ -329,17 +394,18 @@ export class GpuModel {
     this.uploadBatch(ws, batch.tokens, batch.targets, batch.lossMask);
     let count = 0;
     for (const m of batch.lossMask) count += m;
+    const key = this.dropoutP > 0 ? (drop ?? { seed: this.opts.dropoutSeed ?? 0, step: 0, micro: 0 }) : null;
     const rec = new Recorder(gpu, 'train-step');
-    this.forwardAll(rec, ws);
+    this.forwardAll(rec, ws, true, key);
     const N = ws.N, C = cfg.hiddenSize, V = cfg.vocabSize;
     // loss per row and dlogits in place (zero where masked; zero everywhere when nothing is counted)
     rec.keep(crossEntropyAndGrad(gpu, rec.pass, { logits: ws.logits, targets: ws.targets, mask: ws.mask, loss: ws.loss, N, V, invCount: count > 0 ? 1 / count : 0 }));
-    // dxf = dlogits · W_lm : [N,V]·[V,C]
-    rec.keep(matmul(gpu, rec.pass, { A: ws.logits, B: this.lmHeadW, C: ws.dxn, M: N, N: C, K: V }));
+    // dxf = dlogits · W_lm : [N,V]·[V,C] (summed over the head's row chunks when split)
+    this.lmHead.backward(rec, ws.logits, ws.xf, null, ws.dxn, null, N, false, { scratch: ws.split });
     rec.keep(rmsnormBackward(gpu, rec.pass, { dy: ws.dxn, x: ws.xs[cfg.numLayers], w: this.finalNorm, rstd: ws.rstdf, dx: ws.dres, N, C }));
     for (let l = cfg.numLayers - 1; l >= 0; l--) {
-      if (this.opts.checkpointing) this.layerForward(rec, ws, l);
-      this.layerBackward(rec, ws, l);
+      if (this.opts.checkpointing) this.layerForward(rec, ws, l, true, key); // same key ⇒ same masks
+      this.layerBackward(rec, ws, l, key);
     }
     rec.submit();
     const loss = await gpu.readF32(ws.loss, N);
@@ -381,7 +447,7 @@ export class GpuModel {
     for (const m of batch.lossMask) count += m;
     if (count === 0) return 0;
     const rec = new Recorder(this.gpu, 'eval');
-    this.forwardAll(rec, ws);
+    this.forwardAll(rec, ws, true, null);
     rec.keep(crossEntropy(this.gpu, rec.pass, { logits: ws.logits, targets: ws.targets, mask: ws.mask, loss: ws.loss, N: ws.N, V: this.cfg.vocabSize }));
     rec.submit();
     const loss = await this.gpu.readF32(ws.loss, ws.N);
@@ -419,7 +485,9 @@ export class GpuModel {
     this.endDecode();
     const C = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize;
     const qd = cfg.numHeads * cfg.headDim, kvd = cfg.numKvHeads * cfg.headDim;
-    const chunk = Math.min(64, maxT), R = this.loraConfig?.rank ?? 0;
+    // The chunk's logits [chunk, V] must fit one binding.
+    const chunk = Math.max(1, Math.min(64, maxT, Math.floor(this.maxBindingBytes / (V * f32)))), R = this.loraConfig?.rank ?? 0;
+    const splitRows = this.splitRows;
     const all: GPUBuffer[] = [];
     const buf = (name: string, floats: number) => { const b = gpu.createBuffer(`decode.${name}`, floats * f32); all.push(b); return b; };
     this.dec = {
@@ -429,6 +497,7 @@ export class GpuModel {
       tokens: buf('tokens', chunk), x: buf('x', chunk * C), x1: buf('x1', chunk * C), xn: buf('xn', chunk * C), rstd: buf('rstd', chunk),
       q: buf('q', chunk * qd), k: buf('k', chunk * kvd), v: buf('v', chunk * kvd), o: buf('o', chunk * qd),
       g: buf('g', chunk * F), u: buf('u', chunk * F), hm: buf('hm', chunk * F), h: R ? buf('h', chunk * R) : null, logits: buf('logits', chunk * V),
+      split: splitRows ? buf('split.scratch', chunk * splitRows) : null,
     };
   }
 
@@ -464,30 +533,31 @@ export class GpuModel {
     gpu.write(d.tokens, new Uint32Array(tokens));
     const rec = new Recorder(gpu, 'decode');
     const h = this.adapterEnabled ? d.h : null;
-    rec.keep(embedding(gpu, rec.pass, { E: this.embed, tok: d.tokens, x: d.x, N: n, C, V }));
+    const o = { scratch: d.split };
+    rec.keep(embeddingChunks(gpu, rec.pass, { chunks: this.embed.f32Chunks(), tok: d.tokens, x: d.x, N: n, C, V }));
     for (let l = 0; l < cfg.numLayers; l++) {
       const L = this.layers[l], lin = L.lin;
       rec.keep(rmsnorm(gpu, rec.pass, { x: d.x, w: L.inputNorm, y: d.xn, rstd: d.rstd, N: n, C, eps: cfg.rmsNormEps }));
-      lin.q_proj.forward(rec, d.xn, d.q, n, h);
-      lin.k_proj.forward(rec, d.xn, d.k, n, h);
-      lin.v_proj.forward(rec, d.xn, d.v, n, h);
+      lin.q_proj.forward(rec, d.xn, d.q, n, h, o);
+      lin.k_proj.forward(rec, d.xn, d.k, n, h, o);
+      lin.v_proj.forward(rec, d.xn, d.v, n, h, o);
       rec.keep(rope(gpu, rec.pass, { x: d.q, invFreq: this.invFreq, N: n, T: n, numHeads: cfg.numHeads, D: cfg.headDim, posOffset: d.pos, layout: cfg.ropeLayout }));
       rec.keep(rope(gpu, rec.pass, { x: d.k, invFreq: this.invFreq, N: n, T: n, numHeads: cfg.numKvHeads, D: cfg.headDim, posOffset: d.pos, layout: cfg.ropeLayout }));
       rec.keep(copy(gpu, rec.pass, { src: d.k, dst: d.kc[l], count: n * kvd, dstOffset: d.pos * kvd }));
       rec.keep(copy(gpu, rec.pass, { src: d.v, dst: d.vc[l], count: n * kvd, dstOffset: d.pos * kvd }));
       rec.keep(attentionDecode(gpu, rec.pass, { q: d.q, kc: d.kc[l], vc: d.vc[l], o: d.o, n, pos0: d.pos, H: cfg.numHeads, KV: cfg.numKvHeads, D: cfg.headDim, slidingWindow: cfg.slidingWindow ?? 0 }));
-      lin.o_proj.forward(rec, d.o, d.x1, n, h);
+      lin.o_proj.forward(rec, d.o, d.x1, n, h, o);
       rec.keep(add(gpu, rec.pass, { a: d.x1, b: d.x, count: n * C }));
       rec.keep(rmsnorm(gpu, rec.pass, { x: d.x1, w: L.postNorm, y: d.xn, rstd: d.rstd, N: n, C, eps: cfg.rmsNormEps }));
-      lin.gate_proj.forward(rec, d.xn, d.g, n, h);
-      lin.up_proj.forward(rec, d.xn, d.u, n, h);
+      lin.gate_proj.forward(rec, d.xn, d.g, n, h, o);
+      lin.up_proj.forward(rec, d.xn, d.u, n, h, o);
       rec.keep(swiglu(gpu, rec.pass, { g: d.g, u: d.u, h: d.hm, count: n * cfg.intermediateSize }));
-      lin.down_proj.forward(rec, d.hm, d.x, n, h);
+      lin.down_proj.forward(rec, d.hm, d.x, n, h, o);
       rec.keep(add(gpu, rec.pass, { a: d.x, b: d.x1, count: n * C }));
     }
     if (wantLogits) {
       rec.keep(rmsnorm(gpu, rec.pass, { x: d.x, w: this.finalNorm, y: d.xn, rstd: d.rstd, N: n, C, eps: cfg.rmsNormEps }));
-      rec.keep(matmul(gpu, rec.pass, { A: d.xn, B: this.lmHeadW, C: d.logits, M: n, N: V, K: C, transB: true }));
+      this.lmHead.forward(rec, d.xn, d.logits, n, null, o);
     }
     rec.submit();
     d.pos += n;
@@ -498,8 +568,9 @@ export class GpuModel {
     this.endDecode();
     this.freeWorkspace();
     for (const L of this.layers) { for (const t of LORA_TARGETS) L.lin[t].dispose(); this.gpu.destroyAll([L.inputNorm, L.postNorm]); }
-    const extra = this.cfg.tieWordEmbeddings ? [] : [this.lmHeadW];
-    this.gpu.destroyAll([this.embed, this.finalNorm, this.invFreq, ...extra]);
+    this.embed.dispose();
+    if (this.lmHead !== this.embed) this.lmHead.dispose();
+    this.gpu.destroyAll([this.finalNorm, this.invFreq]);
     this.layers = [];
   }
 }

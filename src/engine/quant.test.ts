@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from './rng.ts';
 import { quantizeQ4_0, quantizeQ8_0 } from '../formats/ggml-quants.ts';
-import { f16ToF32 } from '../formats/half.ts';
-import { QK, blocksPerRow, bytesOf, dequantize, quantAt, quantize, wordsPerBlock, type QuantDtype } from './quant.ts';
+import { f16ToF32, f32ToF16 } from '../formats/half.ts';
+import { QK, blocksPerRow, bytesOf, dequantize, quantAt, quantize, sliceRows, wordsPerBlock, type QuantDtype } from './quant.ts';
 
 /** Check |x − deq| ≤ bound(d) for every element, block by block. */
 function expectBlockBounds(w: Float32Array, rows: number, cols: number, dtype: QuantDtype, bound: (d: number) => number): void {
@@ -129,6 +129,31 @@ describe('quantize / dequantize', () => {
         expect(Math.abs(d16 - q.scales[blk])).toBeLessThanOrEqual(Math.abs(q.scales[blk]) * 2 ** -11);
       }
     }
+  });
+
+  it('f16: halves packed two per word, rows zero-padded to 32, round to nearest even; sliceRows views', () => {
+    const rng = new Rng(6);
+    const [rows, cols] = [3, 33];
+    const w = rng.normals(rows * cols, 0.3);
+    w[0] = 1 + 2 ** -11; // a tie: rounds to even (1.0)
+    w[1] = 70000; // overflow → +Inf
+    w[2] = -1.5;
+    const q = quantize(w, rows, cols, 'f16');
+    expect(q.scales.length).toBe(0);
+    expect(q.quants.length).toBe(rows * 2 * wordsPerBlock('f16')); // 2 blocks of 16 words per row
+    expect(bytesOf(q)).toBe(rows * 64 * 2);
+    expect(q.quants[0]).toBe(0x3c00 | (0x7c00 << 16)); // elements 0 (low half) and 1 (high half)
+    expect(q.quants[1] & 0xffff).toBe(0xbe00);
+    expect(q.quants[16] >>> 16).toBe(0); // element 33 of row 0: padding
+    const deq = dequantize(q);
+    for (let i = 3; i < w.length; i++) {
+      expect(deq[i]).toBe(f16ToF32(f32ToF16(w[i])));
+      expect(Math.abs(deq[i] - w[i])).toBeLessThanOrEqual(Math.abs(w[i]) * 2 ** -11);
+    }
+    const mid = sliceRows(q, 1, 2);
+    expect(dequantize(mid)).toEqual(deq.subarray(cols, 3 * cols));
+    const i8 = quantize(w.map((v) => (Number.isFinite(v) && Math.abs(v) < 10 ? v : 0)), rows, cols, 'int8');
+    expect(dequantize(sliceRows(i8, 2, 1))).toEqual(dequantize(i8).subarray(2 * cols));
   });
 
   it('rejects bad shapes', () => {

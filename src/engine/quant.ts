@@ -1,5 +1,5 @@
-// Quantized storage of the frozen base weights (int8 = Q8_0-like, int4 = Q4_0-like) and their CPU
-// dequantization. The GPU never holds a dequantized copy of a whole weight: kernels/qmatmul reads these
+// Quantized storage of the frozen base weights (int8 = Q8_0-like, int4 = Q4_0-like, f16 = IEEE halves)
+// and their CPU dequantization. The GPU never holds a dequantized copy of a whole weight: kernels/qmatmul reads these
 // arrays and dequantizes inside the matmul. This file is NOT a GGUF reader (formats/ is); it defines the
 // in-memory layout that a GGUF Q8_0/Q4_0 tensor is repacked into, and a quantizer from f32.
 //
@@ -21,6 +21,10 @@
 //         low nibbles are the first half of the block, not interleaved). Nibbles are unsigned q in
 //         [0, 15]; value = (q − 8) · d. These 16 bytes are exactly Q4_0's `qs[16]`.
 //         So word w carries elements 4w..4w+3 (low nibbles) and 16+4w..16+4w+3 (high nibbles).
+// f16:    quants: Uint32Array [rows * NB * 16]; block (r, b) is the 16 words at (r*NB + b) * 16. Word w
+//         holds elements 2w (low 16 bits) and 2w+1 (high 16 bits) as IEEE binary16, i.e. exactly a
+//         little-endian Uint16Array of the row padded with zeros to NB·32 values (what WGSL's
+//         unpack2x16float reads, so no shader-f16 feature is needed). scales: empty (no scale).
 //
 // ---- Quantization (ggml's reference maths, quantize_row_q8_0_ref / quantize_row_q4_0_ref) -----------
 // Computed in f32 (Math.fround) to match ggml bit for bit, except that d is kept in f32 rather than
@@ -28,18 +32,34 @@
 //   int8: d = amax / 127, id = d ? 1/d : 0, q = roundf(x · id)   (round half away from zero)
 //   int4: max = the signed value with the largest |x| (first one on ties), d = max / −8,
 //         id = d ? 1/d : 0, q = min(15, trunc(x · id + 8.5))
+//   f16:  round to nearest even (formats/half.ts's f32ToF16, as numpy and PyTorch), overflow to ±Inf.
 // Error per element: int8 |x − q·d| ≤ |d|/2; int4 ≤ |d| (the value −max clamps from 16 to 15, an error
 // of exactly |d|; every other value is within |d|/2). An all-zero block has d = 0 and decodes to zeros.
+// f16: relative error ≤ 2⁻¹¹ in the normal range.
+import { f16ToF32, f32ToF16 } from '../formats/half.ts';
 
-export type BaseDtype = 'f32' | 'int8' | 'int4';
+export type BaseDtype = 'f32' | 'f16' | 'int8' | 'int4';
 export type QuantDtype = Exclude<BaseDtype, 'f32'>;
+
+export const BASE_DTYPES: readonly BaseDtype[] = ['f32', 'f16', 'int8', 'int4'];
 
 /** Values per quantization block, along each row's `in` dimension. */
 export const QK = 32;
 
-/** u32 words of quants per block: 32 bytes for int8, 16 bytes for int4. */
+/** u32 words of quants per block: 64 bytes for f16, 32 bytes for int8, 16 bytes for int4. */
 export function wordsPerBlock(dtype: QuantDtype): number {
-  return dtype === 'int8' ? 8 : 4;
+  return dtype === 'f16' ? 16 : dtype === 'int8' ? 8 : 4;
+}
+
+/** f32 scales per block (f16 has none). */
+export function scalesPerBlock(dtype: QuantDtype): number {
+  return dtype === 'f16' ? 0 : 1;
+}
+
+/** Bytes one row of `cols` values occupies on the GPU in `dtype` (quants + scales). */
+export function bytesPerRow(dtype: BaseDtype, cols: number): number {
+  if (dtype === 'f32') return cols * 4;
+  return blocksPerRow(cols) * (wordsPerBlock(dtype) + scalesPerBlock(dtype)) * 4;
 }
 
 /** Blocks per row: ceil(cols / 32). */
@@ -55,7 +75,7 @@ export interface QuantizedMatrix {
   cols: number;
   /** [rows * NB * wordsPerBlock(dtype)], packed as in the file header. */
   quants: Uint32Array;
-  /** [rows * NB], one f32 scale d per block. */
+  /** [rows * NB], one f32 scale d per block (empty for f16). */
   scales: Float32Array;
 }
 
@@ -66,12 +86,17 @@ function roundAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
-/** Quantize W [rows, cols] (row-major f32) to int8 or int4. */
+/** Quantize W [rows, cols] (row-major f32) to int8, int4 or f16. */
 export function quantize(w: Float32Array, rows: number, cols: number, dtype: QuantDtype): QuantizedMatrix {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) throw new Error(`quantize: bad shape [${rows}, ${cols}]`);
   if (w.length !== rows * cols) throw new Error(`quantize: ${w.length} values for shape [${rows}, ${cols}]`);
-  if (dtype !== 'int8' && dtype !== 'int4') throw new Error(`quantize: unsupported dtype ${String(dtype)}`);
+  if (dtype !== 'int8' && dtype !== 'int4' && dtype !== 'f16') throw new Error(`quantize: unsupported dtype ${String(dtype)}`);
   const nb = blocksPerRow(cols);
+  if (dtype === 'f16') {
+    const halves = new Uint16Array(rows * nb * QK); // rows padded with zeros to nb·32 values
+    for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) halves[r * nb * QK + k] = f32ToF16(w[r * cols + k]);
+    return { dtype, rows, cols, quants: new Uint32Array(halves.buffer), scales: new Float32Array(0) };
+  }
   const wpb = wordsPerBlock(dtype);
   const quants = new Uint32Array(rows * nb * wpb);
   const scales = new Float32Array(rows * nb);
@@ -116,17 +141,23 @@ export function quantize(w: Float32Array, rows: number, cols: number, dtype: Qua
 
 /** The quantized value q of element j (0..31) of block `blk` (signed for int8, 0..15 for int4). */
 export function quantAt(q: QuantizedMatrix, blk: number, j: number): number {
+  if (q.dtype === 'f16') throw new Error('quantAt: f16 has no quants (use dequantize)');
   const bytes = new Uint8Array(q.quants.buffer, q.quants.byteOffset, q.quants.byteLength);
   const base = blk * wordsPerBlock(q.dtype) * 4;
   if (q.dtype === 'int8') return (bytes[base + j] << 24) >> 24;
   return j < 16 ? bytes[base + j] & 15 : bytes[base + j - 16] >> 4;
 }
 
-/** W [rows, cols] as f32: value = q·d (int8) or (q − 8)·d (int4), each product rounded to f32. */
+/** W [rows, cols] as f32: value = q·d (int8) or (q − 8)·d (int4), each product rounded to f32; f16 exactly. */
 export function dequantize(q: QuantizedMatrix): Float32Array {
   const { rows, cols } = q;
   const nb = blocksPerRow(cols);
   const out = new Float32Array(rows * cols);
+  if (q.dtype === 'f16') {
+    const halves = new Uint16Array(q.quants.buffer, q.quants.byteOffset, q.quants.length * 2);
+    for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) out[r * cols + k] = f16ToF32(halves[r * nb * QK + k]);
+    return out;
+  }
   const bytes = new Uint8Array(q.quants.buffer, q.quants.byteOffset, q.quants.byteLength);
   const wpb = wordsPerBlock(q.dtype);
   for (let r = 0; r < rows; r++) {
@@ -152,4 +183,11 @@ export function dequantize(q: QuantizedMatrix): Float32Array {
 /** Bytes this matrix occupies (quants + scales), i.e. what it costs on the GPU. */
 export function bytesOf(q: QuantizedMatrix): number {
   return q.quants.byteLength + q.scales.byteLength;
+}
+
+/** Rows r0 .. r0+rows−1 of `q` as a matrix of their own (views, no copy): the unit a split weight uses. */
+export function sliceRows(q: QuantizedMatrix, r0: number, rows: number): QuantizedMatrix {
+  if (!(r0 >= 0 && rows >= 1 && r0 + rows <= q.rows)) throw new RangeError(`sliceRows: rows ${r0}..${r0 + rows - 1} outside [0, ${q.rows})`);
+  const nb = blocksPerRow(q.cols), wq = nb * wordsPerBlock(q.dtype), ws = nb * scalesPerBlock(q.dtype);
+  return { dtype: q.dtype, rows, cols: q.cols, quants: q.quants.subarray(r0 * wq, (r0 + rows) * wq), scales: q.scales.subarray(r0 * ws, (r0 + rows) * ws) };
 }

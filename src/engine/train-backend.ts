@@ -11,6 +11,8 @@ import type { LoraParams } from './weights.ts';
 export class GpuTrainBackend implements TrainBackend {
   readonly name = 'webgpu';
   readonly optimizer: GpuAdamW;
+  /** Micro-batches since zeroGrads (part of the LoRA dropout key). */
+  private micro = 0;
 
   constructor(private readonly gpu: Gpu, readonly model: GpuModel, hyper: AdamWHyper, maxGradNorm: number) {
     this.optimizer = new GpuAdamW(gpu, model.trainables(), hyper, maxGradNorm);
@@ -21,9 +23,15 @@ export class GpuTrainBackend implements TrainBackend {
   }
   zeroGrads(): void {
     this.model.zeroGrads();
+    this.micro = 0;
   }
+  /**
+   * LoRA dropout masks are keyed by the optimizer's step count (restored from a checkpoint with the
+   * optimizer state) and the micro-batch index, never by how many calls came before: a resumed run
+   * draws the masks the uninterrupted run would have drawn.
+   */
   forwardBackward(batch: Batch): Promise<number> {
-    return this.model.forwardBackward(batch);
+    return this.model.forwardBackward(batch, { seed: this.model.opts.dropoutSeed ?? 0, step: this.optimizer.step, micro: this.micro++ });
   }
   async gradNorm(gradScale: number): Promise<number> {
     const rec = new Recorder(this.gpu, 'grad-norm');

@@ -230,6 +230,29 @@ describe('ReferenceModel: LoRA invariants', () => {
   });
 });
 
+describe('ReferenceModel: LoRA dropout', () => {
+  it('drops only in the gradient methods, with masks chosen by the key; p = 0 ignores the key', () => {
+    const cfg = tinyConfig({ numLayers: 1 });
+    const w = randomWeights(cfg, 61), p = randomLora(cfg, ALL7, 62);
+    const batch = makeBatch(2, 5, cfg.vocabSize, 63);
+    const plain = new ReferenceModel(cfg, w, { config: ALL7, params: p });
+    const dropped = new ReferenceModel(cfg, w, { config: { ...ALL7, dropout: 0.4 }, params: p });
+    try {
+      const k = { seed: 1, step: 2, micro: 0 };
+      expect(dropped.loss(batch)).toBe(plain.loss(batch)); // evaluation never drops
+      expect(dropped.logits(batch.tokens, 2, 5)).toEqual(plain.logits(batch.tokens, 2, 5));
+      const a = dropped.lossAndGrads(batch, k), again = dropped.lossAndGrads(batch, k), other = dropped.lossAndGrads(batch, { ...k, step: 3 });
+      expect(a.loss).not.toBe(plain.loss(batch));
+      expect(again.loss).toBe(a.loss);
+      expect(other.loss).not.toBe(a.loss);
+      expect(plain.lossAndGrads(batch, k)).toEqual(plain.lossAndGrads(batch));
+    } finally {
+      plain.dispose();
+      dropped.dispose();
+    }
+  });
+});
+
 describe('ReferenceModel: loss mask', () => {
   const cfg = tinyConfig({ numLayers: 1 });
   const w = randomWeights(cfg, 61);

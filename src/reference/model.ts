@@ -2,7 +2,9 @@
 //
 // It is (1) the autograd oracle every WebGPU kernel and gradient is checked against, (2) the fallback
 // engine when WebGPU is missing, and (3) the benchmark baseline. It is NOT optimised and NOT the engine:
-// no KV cache, no dropout (the engine's tests use dropout 0), no quantized weights (callers dequantize).
+// no KV cache, no quantized weights (callers dequantize). LoRA dropout applies in the gradient methods
+// only, with the engine's masks (engine/dropout.ts draws the same hash on the CPU), so the engine's
+// gradients with dropout are checked against autograd on exactly the same dropped inputs.
 //
 // Shapes use the alphabet declared in src/engine/config.ts:
 //   B = batch, T = sequence length, N = B*T rows, C = hidden, H = query heads, KV = key/value heads,
@@ -14,7 +16,8 @@
 //               q,k = rope(q,k);  a = softmax(q·kᵀ/√D + causal/sliding mask)·v   (GQA: head h → kv h/G)
 //               x = x + o_proj(a);  h = rmsnorm(x)·w_post;  x = x + down(silu(gate(h))·up(h))
 //   logits = rmsnorm(x)·w_final · lm_headᵀ                              (N, V)
-// LoRA on a linear layer: y = x·Wᵀ (+b) + s·(x·Aᵀ)·Bᵀ with A (R, in), B (out, R), s = loraScale().
+// LoRA on a linear layer: y = x·Wᵀ (+b) + s·(xd·Aᵀ)·Bᵀ with A (R, in), B (out, R), s = loraScale(),
+// xd = x ⊙ mask (training with dropout p > 0; mask = 1/(1−p) or 0) or x.
 //
 // The model never picks a backend: it runs on whichever one the caller set (see backend.ts, whose
 // useBackend() also registers tfjs's gradient functions, which lossAndGrads needs). The sync
@@ -25,11 +28,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { type LoraConfig, type LoraTarget, type ModelConfig, linearShape, loraScale, ropeInvFreq } from '../engine/config.ts';
+import { type DropoutKey, dropoutMask, dropoutStream } from '../engine/dropout.ts';
 import { type LoraParams, type WeightMap, WeightError, modulePath, validateWeights } from '../engine/weights.ts';
 
 export interface ReferenceLora {
   config: LoraConfig;
   params: LoraParams;
+  /** Seed of the LoRA dropout masks (default 0), as GpuModel's dropoutSeed. */
+  dropoutSeed?: number;
 }
 
 /** One training batch. targets[n] is the token to predict AT position n (already shifted by the caller). */
@@ -62,6 +68,7 @@ export class ReferenceModel {
   readonly loraConfig: LoraConfig | null;
   /** s = loraScale(loraConfig); 0 without LoRA. */
   readonly scale: number;
+  readonly dropoutSeed: number;
 
   private readonly w = new Map<string, tf.Tensor>(); // frozen weights by HF name
   private readonly adapters = new Map<string, Adapter>(); // by module path, in layer-then-target order
@@ -76,6 +83,8 @@ export class ReferenceModel {
     this.cfg = cfg;
     this.loraConfig = lora?.config ?? null;
     this.scale = lora ? loraScale(lora.config) : 0;
+    this.dropoutSeed = lora?.dropoutSeed ?? 0;
+    if (lora && !(lora.config.dropout >= 0 && lora.config.dropout < 1)) throw new WeightError(`ReferenceModel: LoRA dropout must be in [0, 1), got ${lora.config.dropout}`);
     this.invFreq = ropeInvFreq(cfg);
     // Check the adapters before creating any tensor, so a bad argument leaks nothing.
     const pairs: [string, { A: Float32Array; B: Float32Array }, [number, number]][] = [];
@@ -131,9 +140,12 @@ export class ReferenceModel {
     }
   }
 
-  /** The loss and its gradients w.r.t. every LoRA A and B (zeros when the mask sums to 0). */
-  lossAndGrads(batch: LossBatch): LossAndGrads {
-    const ts = this.lossTensors(batch, true);
+  /**
+   * The loss and its gradients w.r.t. every LoRA A and B (zeros when the mask sums to 0). With LoRA
+   * dropout, `drop` picks the masks (default { seed: dropoutSeed, step: 0, micro: 0 }, as the engine).
+   */
+  lossAndGrads(batch: LossBatch, drop?: DropoutKey): LossAndGrads {
+    const ts = this.lossTensors(batch, true, drop);
     try {
       return this.unpack(ts.map((t) => t.dataSync() as Float32Array));
     } finally {
@@ -161,8 +173,8 @@ export class ReferenceModel {
     }
   }
 
-  async lossAndGradsAsync(batch: LossBatch): Promise<LossAndGrads> {
-    const ts = this.lossTensors(batch, true);
+  async lossAndGradsAsync(batch: LossBatch, drop?: DropoutKey): Promise<LossAndGrads> {
+    const ts = this.lossTensors(batch, true, drop);
     try {
       return this.unpack((await Promise.all(ts.map((t) => t.data()))) as Float32Array[]);
     } finally {
@@ -175,8 +187,8 @@ export class ReferenceModel {
    * the adapter variables (grads scaled by gradScale). Only the loss is read back. Used by the fallback
    * engine and as the benchmark baseline (tfjs-webgpu), so no CPU round trip of the gradients.
    */
-  async trainStep(batch: LossBatch, optimizer: tf.Optimizer, gradScale = 1): Promise<number> {
-    const ts = this.lossTensors(batch, true);
+  async trainStep(batch: LossBatch, optimizer: tf.Optimizer, gradScale = 1, drop?: DropoutKey): Promise<number> {
+    const ts = this.lossTensors(batch, true, drop);
     if (!ts.length) return 0;
     try {
       const named: tf.NamedTensorMap = {};
@@ -266,7 +278,7 @@ export class ReferenceModel {
    * [loss] or [loss, dA_0, dB_0, dA_1, ...] (adapter order) as tensors the caller must dispose; [] when
    * the mask sums to 0 (loss 0, zero gradients: nothing to compute).
    */
-  private lossTensors(batch: LossBatch, withGrads: boolean): tf.Tensor[] {
+  private lossTensors(batch: LossBatch, withGrads: boolean, drop?: DropoutKey): tf.Tensor[] {
     this.check();
     const { tokens, targets, lossMask, B, T } = batch;
     const N = B * T;
@@ -281,9 +293,12 @@ export class ReferenceModel {
       tgt[n] = lossMask[n] === 0 ? 0 : targets[n];
     }
     if (maskSum === 0) return [];
+    // Dropout is a training-time thing: only the gradient methods apply it.
+    const p = this.loraConfig?.dropout ?? 0;
+    const key = withGrads && p > 0 ? (drop ?? { seed: this.dropoutSeed, step: 0, micro: 0 }) : null;
     return tf.tidy(() => {
       const lossFn = (): tf.Scalar => {
-        const logp = tf.logSoftmax(this.forward(tokens, B, T)); // (N, V)
+        const logp = tf.logSoftmax(this.forward(tokens, B, T, key)); // (N, V)
         const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.tensor1d(tgt, 'int32'), this.cfg.vocabSize)), -1); // (N)
         return tf.div(tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(lossMask, 'float32')))), maskSum) as tf.Scalar;
       };
@@ -309,8 +324,8 @@ export class ReferenceModel {
     return { loss: values.length ? values[0][0] : 0, grads };
   }
 
-  /** tokens (N) -> logits (N, V). Call inside tf.tidy. */
-  private forward(tokens: Int32Array, B: number, T: number): tf.Tensor {
+  /** tokens (N) -> logits (N, V). Call inside tf.tidy. `drop`: LoRA dropout key (training), or null. */
+  private forward(tokens: Int32Array, B: number, T: number, drop: DropoutKey | null = null): tf.Tensor {
     const cfg = this.cfg;
     const N = B * T, H = cfg.numHeads, KV = cfg.numKvHeads, D = cfg.headDim, G = H / KV;
     const { cos, sin, mask } = this.tablesFor(T);
@@ -318,9 +333,9 @@ export class ReferenceModel {
     for (let l = 0; l < cfg.numLayers; l++) {
       // attention block
       let h = this.rmsnorm(x, `model.layers.${l}.input_layernorm.weight`);
-      const q = this.rope(tf.reshape(this.linear(h, l, 'q_proj'), [B, T, H, D]), cos, sin); // (B, T, H, D)
-      const k = this.rope(tf.reshape(this.linear(h, l, 'k_proj'), [B, T, KV, D]), cos, sin); // (B, T, KV, D)
-      const v = tf.reshape(this.linear(h, l, 'v_proj'), [B, T, KV, D]);
+      const q = this.rope(tf.reshape(this.linear(h, l, 'q_proj', drop), [B, T, H, D]), cos, sin); // (B, T, H, D)
+      const k = this.rope(tf.reshape(this.linear(h, l, 'k_proj', drop), [B, T, KV, D]), cos, sin); // (B, T, KV, D)
+      const v = tf.reshape(this.linear(h, l, 'v_proj', drop), [B, T, KV, D]);
       // GQA without copying k/v: query head h = j*G + g uses kv head j, so group the G query heads of
       // kv head j along the row axis: q (B, KV, G*T, D) against k, v (B, KV, T, D).
       const qg = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B, KV, G * T, D]);
@@ -329,12 +344,12 @@ export class ReferenceModel {
       const scores = tf.add(tf.mul(tf.matMul(qg, kt, false, true), 1 / Math.sqrt(D)), mask); // (B, KV, G*T, T)
       const att = tf.matMul(tf.softmax(scores, -1), vt); // (B, KV, G*T, D)
       const a = tf.reshape(tf.transpose(tf.reshape(att, [B, H, T, D]), [0, 2, 1, 3]), [N, H * D]);
-      x = tf.add(x, this.linear(a, l, 'o_proj'));
+      x = tf.add(x, this.linear(a, l, 'o_proj', drop));
       // MLP block
       h = this.rmsnorm(x, `model.layers.${l}.post_attention_layernorm.weight`);
-      const gate = this.linear(h, l, 'gate_proj'); // (N, F)
-      const up = this.linear(h, l, 'up_proj'); // (N, F)
-      x = tf.add(x, this.linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up), l, 'down_proj'));
+      const gate = this.linear(h, l, 'gate_proj', drop); // (N, F)
+      const up = this.linear(h, l, 'up_proj', drop); // (N, F)
+      x = tf.add(x, this.linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up), l, 'down_proj', drop));
     }
     x = this.rmsnorm(x, 'model.norm.weight');
     const head = this.cfg.tieWordEmbeddings ? this.weight('model.embed_tokens.weight') : this.weight('lm_head.weight');
@@ -353,14 +368,21 @@ export class ReferenceModel {
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.cfg.rmsNormEps))), this.weight(name));
   }
 
-  /** x (N, in) -> x·Wᵀ (+b) (+ s·(x·Aᵀ)·Bᵀ)   (N, out) */
-  private linear(x: tf.Tensor, layer: number, target: LoraTarget): tf.Tensor {
+  /** x (N, in) -> x·Wᵀ (+b) (+ s·(xd·Aᵀ)·Bᵀ)   (N, out); xd = x ⊙ mask with a dropout key, else x */
+  private linear(x: tf.Tensor, layer: number, target: LoraTarget, drop: DropoutKey | null): tf.Tensor {
     const path = modulePath(layer, target);
     let y = tf.matMul(x, this.weight(`${path}.weight`), false, true);
     const bias = this.w.get(`${path}.bias`);
     if (bias) y = tf.add(y, bias);
     const ad = this.adapters.get(path);
-    if (ad) y = tf.add(y, tf.mul(tf.matMul(tf.matMul(x, ad.A, false, true), ad.B, false, true), this.scale));
+    if (ad) {
+      let xd = x;
+      if (drop) {
+        const [N, inn] = x.shape;
+        xd = tf.mul(x, tf.tensor2d(dropoutMask(dropoutStream(drop, layer, target), this.loraConfig!.dropout, N * inn), [N, inn]));
+      }
+      y = tf.add(y, tf.mul(tf.matMul(tf.matMul(xd, ad.A, false, true), ad.B, false, true), this.scale));
+    }
     return y;
   }
 

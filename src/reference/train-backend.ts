@@ -16,6 +16,8 @@ export class ReferenceTrainBackend implements TrainBackend {
   private m = new Map<string, Float32Array>();
   private v = new Map<string, Float32Array>();
   private step = 0;
+  /** Micro-batches since zeroGrads (part of the LoRA dropout key). */
+  private micro = 0;
 
   constructor(readonly model: ReferenceModel, public hyper: AdamWHyper, public maxGradNorm: number) {
     this.name = `tfjs-${currentBackend()}`;
@@ -36,9 +38,11 @@ export class ReferenceTrainBackend implements TrainBackend {
   }
   zeroGrads(): void {
     for (const g of this.grads.values()) g.fill(0);
+    this.micro = 0;
   }
   async forwardBackward(batch: Batch): Promise<number> {
-    const { loss, grads } = await this.model.lossAndGradsAsync(batch);
+    // Dropout masks follow the optimizer step (restored on resume) and the micro-batch, as the engine's.
+    const { loss, grads } = await this.model.lossAndGradsAsync(batch, { seed: this.model.dropoutSeed, step: this.step, micro: this.micro++ });
     for (const [path, g] of grads) {
       for (const [k, arr] of [['A', g.A], ['B', g.B]] as const) {
         const acc = this.grads.get(`${path}.lora_${k}`)!;

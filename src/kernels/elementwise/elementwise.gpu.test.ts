@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../engine/rng.ts';
 import { testGpu } from '../../testing/gpu.ts';
 import { TOL, expectClose } from '../../testing/tolerance.ts';
-import { add, addBias, copy, scale } from './elementwise.ts';
-import { add_bias_cpu, add_cpu, copy_cpu, scale_cpu } from './elementwise.ref.ts';
+import { add, addBias, copy, copyCols, scale } from './elementwise.ts';
+import { add_bias_cpu, add_cpu, copy_cols_cpu, copy_cpu, scale_cpu } from './elementwise.ref.ts';
 import { MAX_GROUPS_PER_DIM, grid1d } from './grid.ts';
 import { runOnce } from './testkit.ts';
 
@@ -46,6 +46,17 @@ describe('elementwise (WebGPU vs CPU reference)', () => {
       const y = rng.fill(N * M), bias = rng.fill(M);
       const got = await runOnce(gpu, { y, bias }, (pass, g) => addBias(gpu, pass, { y: g.y, bias: g.bias, N, M }), ['y']);
       expectClose(got.y, Float32Array.from(add_bias_cpu(y, bias, N, M)), TOL.exact, 'y += bias');
+    });
+  }
+
+  // [rows, cols, srcLd, srcCol, dstLd, dstCol]: a chunk into the middle/end of a wider matrix and back.
+  for (const [rows, cols, srcLd, srcCol, dstLd, dstCol] of [[1, 1, 1, 0, 3, 2], [7, 23, 23, 0, 61, 23], [13, 15, 61, 46, 15, 0], [300, 5, 9, 4, 5, 0]] as const) {
+    it(`copyCols rows=${rows} cols=${cols} src ${srcLd}@${srcCol} → dst ${dstLd}@${dstCol}`, async () => {
+      const gpu = await testGpu();
+      const rng = new Rng(rows * 7 + cols);
+      const src = rng.fill(rows * srcLd), dst = rng.fill(rows * dstLd);
+      const got = await runOnce(gpu, { src, dst }, (pass, g) => copyCols(gpu, pass, { src: g.src, dst: g.dst, rows, cols, srcLd, srcCol, dstLd, dstCol }), ['dst']);
+      expectClose(got.dst, copy_cols_cpu(src, dst, rows, cols, srcLd, srcCol, dstLd, dstCol), TOL.exact, 'copyCols');
     });
   }
 

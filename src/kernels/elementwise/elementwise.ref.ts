@@ -25,3 +25,10 @@ export function copy_cpu(src: ArrayLike<number>, dst: ArrayLike<number>, count: 
   for (let i = 0; i < count; i++) out[dstOffset + i] = src[srcOffset + i];
   return out;
 }
+
+/** dst [rows, dstLd] with dst[n, dstCol + j] = src[n, srcCol + j] for j < cols (src [rows, srcLd]). */
+export function copy_cols_cpu(src: ArrayLike<number>, dst: ArrayLike<number>, rows: number, cols: number, srcLd: number, srcCol: number, dstLd: number, dstCol: number): Float64Array {
+  const out = Float64Array.from(dst);
+  for (let n = 0; n < rows; n++) for (let j = 0; j < cols; j++) out[n * dstLd + dstCol + j] = src[n * srcLd + srcCol + j];
+  return out;
+}

@@ -1,11 +1,13 @@
 // Dispatch for the elementwise helpers of kernels/elementwise: add (a += alpha·b), addBias
-// (y[N,M] += bias[M]), scale (x *= s), copy (dst[o2..] = src[o1..]). Each records one dispatch into
+// (y[N,M] += bias[M]), scale (x *= s), copy (dst[o2..] = src[o1..]), copyCols (a block of columns
+// between row-major matrices). Each records one dispatch into
 // `pass` and returns the uniform params buffers it created (destroy them after submit).
-// Thread mapping is in each .wgsl; all four use one thread per element on a grid1d() grid.
+// Thread mapping is in each .wgsl; all use one thread per element on a grid1d() grid.
 import { Gpu } from '../../gpu/gpu.ts';
 import addCode from './add.wgsl?raw';
 import addBiasCode from './add_bias.wgsl?raw';
 import copyCode from './copy.wgsl?raw';
+import copyColsCode from './copy_cols.wgsl?raw';
 import { checkBuffer, checkSizes, grid1d } from './grid.ts';
 import scaleCode from './scale.wgsl?raw';
 
@@ -87,5 +89,30 @@ export function copy(gpu: Gpu, pass: GPUComputePassEncoder, a: CopyArgs): GPUBuf
   const pipeline = gpu.pipeline('elementwise.copy', copyCode);
   const params = gpu.uniform('copy.params', [a.count, srcOffset, dstOffset]);
   Gpu.dispatch(pass, pipeline, gpu.bindGroup(pipeline, [a.src, a.dst, params]), ...grid1d(a.count, WG));
+  return [params];
+}
+
+export interface CopyColsArgs {
+  /** [rows, srcLd] row-major; must be a different buffer from dst. */
+  src: GPUBuffer;
+  /** [rows, dstLd] row-major; only columns dstCol .. dstCol+cols−1 are written. */
+  dst: GPUBuffer;
+  rows: number;
+  cols: number;
+  srcLd: number;
+  srcCol: number;
+  dstLd: number;
+  dstCol: number;
+}
+
+/** dst[n, dstCol + j] = src[n, srcCol + j] for n < rows, j < cols. */
+export function copyCols(gpu: Gpu, pass: GPUComputePassEncoder, a: CopyColsArgs): GPUBuffer[] {
+  checkSizes('copyCols', { rows: a.rows, cols: a.cols, srcLd: a.srcLd, srcCol: a.srcCol, dstLd: a.dstLd, dstCol: a.dstCol });
+  if (a.srcCol + a.cols > a.srcLd || a.dstCol + a.cols > a.dstLd) throw new RangeError('copyCols: the column block is wider than a row');
+  checkBuffer('copyCols', 'src', a.src, a.rows * a.srcLd);
+  checkBuffer('copyCols', 'dst', a.dst, a.rows * a.dstLd);
+  const pipeline = gpu.pipeline('elementwise.copy_cols', copyColsCode);
+  const params = gpu.uniform('copy_cols.params', [a.rows, a.cols, a.srcLd, a.srcCol, a.dstLd, a.dstCol]);
+  Gpu.dispatch(pass, pipeline, gpu.bindGroup(pipeline, [a.src, a.dst, params]), ...grid1d(a.rows * a.cols, WG));
   return [params];
 }

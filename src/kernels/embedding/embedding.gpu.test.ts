@@ -3,7 +3,7 @@ import { Rng } from '../../engine/rng.ts';
 import { testGpu } from '../../testing/gpu.ts';
 import { TOL, expectClose } from '../../testing/tolerance.ts';
 import { runOnce } from '../elementwise/testkit.ts';
-import { embedding } from './embedding.ts';
+import { embedding, embeddingChunks } from './embedding.ts';
 import { embedding_cpu } from './embedding.ref.ts';
 
 // [N, C, V]: N·C = 1, 21, 1300 — not multiples of the 256-thread workgroup.
@@ -24,4 +24,17 @@ describe('embedding (WebGPU vs CPU reference)', () => {
       expectClose(got.x, embedding_cpu(E, tok, N, C, V), TOL.exact, 'x');
     });
   }
+
+  it('a table split into uneven row chunks (7 + 7 + 3 of V = 17) gathers the same rows', async () => {
+    const gpu = await testGpu();
+    const [N, C, V] = [11, 5, 17];
+    const rng = new Rng(99);
+    const E = rng.fill(V * C);
+    const tok = Uint32Array.from([0, 6, 7, 13, 14, 16, 17, 3, 9, 0xffffffff, 15]);
+    const parts = [[0, 7], [7, 7], [14, 3]] as const;
+    const inputs: Record<string, Float32Array | Uint32Array> = { tok, x: rng.fill(N * C) };
+    parts.forEach(([r0, rows], i) => { inputs[`E${i}`] = E.slice(r0 * C, (r0 + rows) * C); });
+    const got = await runOnce(gpu, inputs, (pass, b) => embeddingChunks(gpu, pass, { tok: b.tok, x: b.x, N, C, V, chunks: parts.map(([r0, rows], i) => ({ r0, rows, buf: b[`E${i}`] })) }), ['x']);
+    expectClose(got.x, embedding_cpu(E, tok, N, C, V), TOL.exact, 'x (split table)');
+  });
 });

@@ -1,12 +1,13 @@
 // qmatmul backward (input gradient only — the quantized base is frozen, so there is no dW):
 //   dx[N, IN] = alpha · dy[N, OUT] · W  (+ dx when ACCUMULATE; the engine accumulates the LoRA path's
 //   dx into the same buffer)
-// W [OUT, IN] int8 or int4 (INT4) in the layout of src/engine/quant.ts, dequantized in registers.
+// W [OUT, IN] int8, int4 (INT4) or f16 (F16) in the layout of src/engine/quant.ts, dequantized in
+// registers (f16 with core WGSL's unpack2x16float; its scale is 1 and `scales` is not read).
 //
 // Thread mapping: no workgroup memory. Thread g = workgroup_id.x · 64 + local_invocation_id.x owns
 // the 8 columns of block b = g / 4, step w = g % 4: k = 32b + 4w + 0..3 ("lo") and 32b + 16 + 4w + 0..3
 // ("hi") — for int4 the low and high nibbles of word w of every row's block b (ggml order), for int8
-// words w and w+4. It also owns TN = 8 rows n0 = workgroup_id.y · 8 .. n0+7, with two vec4
+// words w and w+4, for f16 words 2w, 2w+1 and 8+2w, 9+2w. It also owns TN = 8 rows n0 = workgroup_id.y · 8 .. n0+7, with two vec4
 // accumulators per row. It walks OUT four rows of W at a time: the unpacked quants of rows o..o+3 are
 // the columns of two mat4x4s, so `lo · (dy[n, o..o+3] · d)` adds all four rows' terms (mat4x4 · vec4
 // = Σ columns · weights; d = the four rows' block scales, folded into dy rather than into W).
@@ -16,13 +17,14 @@
 // meet dy = 0; columns ≥ IN (padding of the last block) are computed (quants 0) but never stored.
 
 override INT4: bool = false;
+override F16: bool = false;
 override ACCUMULATE: bool = false;
 
 struct Params { N: u32, IN: u32, OUT: u32, NB: u32, alpha: f32 }
 
 @group(0) @binding(0) var<storage, read> dy: array<f32>;       // [N, OUT]
 @group(0) @binding(1) var<storage, read> quants: array<u32>;   // W packed, see quant.ts
-@group(0) @binding(2) var<storage, read> scales: array<f32>;   // [OUT, NB]
+@group(0) @binding(2) var<storage, read> scales: array<f32>;   // [OUT, NB]; any buffer when F16
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>; // [N, IN]
 @group(0) @binding(4) var<uniform> p: Params;
 
@@ -40,11 +42,21 @@ fn unpack_hi4(u: u32) -> vec4<f32> {
   return vec4<f32>(vec4<u32>(u >> 4u, u >> 12u, u >> 20u, u >> 28u) & vec4<u32>(15u)) - vec4<f32>(8.0);
 }
 
+fn unpack_f16x4(u0: u32, u1: u32) -> vec4<f32> {
+  return vec4<f32>(unpack2x16float(u0), unpack2x16float(u1));
+}
+
 // Unscaled quants of 4 rows of W at this thread's 8 columns; column j of lo is row o+j.
 struct WTile { lo: mat4x4<f32>, hi: mat4x4<f32> }
 
 // q: index of word w of block b in rows o..o+3.
 fn load_tile(q: vec4<u32>) -> WTile {
+  if (F16) {
+    return WTile(mat4x4<f32>(unpack_f16x4(quants[q.x], quants[q.x + 1u]), unpack_f16x4(quants[q.y], quants[q.y + 1u]),
+                             unpack_f16x4(quants[q.z], quants[q.z + 1u]), unpack_f16x4(quants[q.w], quants[q.w + 1u])),
+                 mat4x4<f32>(unpack_f16x4(quants[q.x + 8u], quants[q.x + 9u]), unpack_f16x4(quants[q.y + 8u], quants[q.y + 9u]),
+                             unpack_f16x4(quants[q.z + 8u], quants[q.z + 9u]), unpack_f16x4(quants[q.w + 8u], quants[q.w + 9u])));
+  }
   if (INT4) {
     let u = vec4<u32>(quants[q.x], quants[q.y], quants[q.z], quants[q.w]);
     return WTile(mat4x4<f32>(unpack_lo4(u.x), unpack_lo4(u.y), unpack_lo4(u.z), unpack_lo4(u.w)),
@@ -93,7 +105,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let w = g % 4u;
   let n0 = wg.y * TN;
   if (b >= p.NB || n0 >= p.N) { return; }
-  let wpb = select(8u, 4u, INT4);
+  let wpb = select(select(8u, 4u, INT4), 16u, F16);
+  let wq = select(w, 2u * w, F16); // word of step w inside a block
   let lastN = p.N - 1u;
   let r0 = min(n0, lastN) * p.OUT;
   let r1 = min(n0 + 1u, lastN) * p.OUT;
@@ -110,8 +123,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 
   for (var o = 0u; o < p.OUT; o += 4u) {
     let blk = min(vec4<u32>(o) + vec4<u32>(0u, 1u, 2u, 3u), lastO) * p.NB + b; // block b of rows o..o+3
-    let d = vec4<f32>(scales[blk.x], scales[blk.y], scales[blk.z], scales[blk.w]);
-    let t = load_tile(blk * wpb + w);
+    var d = vec4<f32>(1.0);
+    if (!F16) { d = vec4<f32>(scales[blk.x], scales[blk.y], scales[blk.z], scales[blk.w]); }
+    let t = load_tile(blk * wpb + wq);
     a0 = row_step(a0, r0, o, t, d);
     a1 = row_step(a1, r1, o, t, d);
     a2 = row_step(a2, r2, o, t, d);

@@ -74,7 +74,7 @@ async function backwardOnce(gpu: Gpu, dy: Float32Array, q: QuantizedMatrix, N: n
   return out;
 }
 
-for (const dtype of ['int8', 'int4'] as const) {
+for (const dtype of ['int8', 'int4', 'f16'] as const) {
   describe(`qmatmul ${dtype} (WebGPU vs float64 CPU on the dequantized weight)`, () => {
     it('all shapes N × IN × OUT, forward and backward', async () => {
       const gpu = await testGpu();

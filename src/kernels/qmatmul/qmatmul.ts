@@ -1,5 +1,5 @@
-// Dispatch for kernels/qmatmul: frozen-base linear layers whose weight W [OUT, IN] is stored int8 or
-// int4 (src/engine/quant.ts layout) and dequantized inside the kernel (see qmatmul.wgsl and
+// Dispatch for kernels/qmatmul: frozen-base linear layers whose weight W [OUT, IN] is stored int8,
+// int4 or f16 (src/engine/quant.ts layout) and dequantized inside the kernel (see qmatmul.wgsl and
 // qmatmul.backward.wgsl for the thread mappings). f32 weights use kernels/matmul with transB instead.
 //
 // Shapes: N = rows of activations (batch × time), IN = in_features, OUT = out_features.
@@ -7,7 +7,7 @@
 //   backward  dx[N, IN]  = alpha · dy[N, OUT] · W (+ dx when accumulate)
 // There is no weight gradient: the quantized base is frozen.
 import { Gpu, GpuError, groups } from '../../gpu/gpu.ts';
-import { blocksPerRow, wordsPerBlock, type QuantDtype, type QuantizedMatrix } from '../../engine/quant.ts';
+import { blocksPerRow, scalesPerBlock, wordsPerBlock, type QuantDtype, type QuantizedMatrix } from '../../engine/quant.ts';
 import forwardCode from './qmatmul.wgsl?raw';
 import backwardCode from './qmatmul.backward.wgsl?raw';
 
@@ -20,14 +20,14 @@ export interface GpuQuantized {
   cols: number;
   /** u32 words [rows * NB * wordsPerBlock(dtype)] */
   quants: GPUBuffer;
-  /** f32 [rows * NB] */
+  /** f32 [rows * NB] (a 4-byte placeholder for f16, never read) */
   scales: GPUBuffer;
 }
 
 /** Create the quants and scales buffers of `q` (caller owns them; free with freeQuantized). */
 export function uploadQuantized(gpu: Gpu, q: QuantizedMatrix, label: string): GpuQuantized {
   const nb = blocksPerRow(q.cols);
-  if (q.quants.length !== q.rows * nb * wordsPerBlock(q.dtype) || q.scales.length !== q.rows * nb) {
+  if (q.quants.length !== q.rows * nb * wordsPerBlock(q.dtype) || q.scales.length !== q.rows * nb * scalesPerBlock(q.dtype)) {
     throw new GpuError(`uploadQuantized "${label}": arrays do not match ${q.dtype} [${q.rows}, ${q.cols}]`);
   }
   return {
@@ -94,7 +94,7 @@ export function qmatmulForward(gpu: Gpu, pass: GPUComputePassEncoder, a: Qmatmul
   const row1 = a.N < t.row1Below;
   const gx = groups(a.w.rows, t.wg * t.outs), gy = row1 ? a.N : groups(a.N, t.rows);
   checkGroups('qmatmulForward', gx, gy);
-  const constants = { INT4: a.w.dtype === 'int4' ? 1 : 0, HAS_BIAS: a.bias ? 1 : 0, ACCUMULATE: a.accumulate ? 1 : 0 };
+  const constants = { INT4: a.w.dtype === 'int4' ? 1 : 0, F16: a.w.dtype === 'f16' ? 1 : 0, HAS_BIAS: a.bias ? 1 : 0, ACCUMULATE: a.accumulate ? 1 : 0 };
   const entry = row1 ? 'main_row1' : 'main';
   const pipeline = gpu.pipeline(`qmatmul.forward.${entry}`, forwardCode, entry, constants);
   const p = params(gpu, 'qmatmul.forward.params', a.N, a.w, a.alpha);
@@ -109,7 +109,7 @@ export function qmatmulBackward(gpu: Gpu, pass: GPUComputePassEncoder, a: Qmatmu
   const t = QMATMUL_BACKWARD_TILE;
   const gx = groups(blocksPerRow(a.w.cols) * 4, t.wg), gy = groups(a.N, t.rows);
   checkGroups('qmatmulBackward', gx, gy);
-  const constants = { INT4: a.w.dtype === 'int4' ? 1 : 0, ACCUMULATE: a.accumulate ? 1 : 0 };
+  const constants = { INT4: a.w.dtype === 'int4' ? 1 : 0, F16: a.w.dtype === 'f16' ? 1 : 0, ACCUMULATE: a.accumulate ? 1 : 0 };
   const pipeline = gpu.pipeline('qmatmul.backward', backwardCode, 'main', constants);
   const p = params(gpu, 'qmatmul.backward.params', a.N, a.w, a.alpha);
   Gpu.dispatch(pass, pipeline, gpu.bindGroup(pipeline, [a.dy, a.w.quants, a.w.scales, a.dx, p], 'qmatmul.backward'), gx, gy);
