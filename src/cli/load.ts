@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoraConfig, ModelConfig } from '../engine/config.ts';
-import type { BaseDtype } from '../engine/quant.ts';
+import { BASE_DTYPES, type BaseDtype } from '../engine/quant.ts';
 import type { LoraParams, WeightMap } from '../engine/weights.ts';
 import { FormatError } from '../formats/errors.ts';
 import { DEFAULT_HUB_BASE, loadRemoteModel, parseModelSource, type DownloadProgress, type FileCache, type ModelSource } from '../formats/hub.ts';
@@ -120,7 +120,11 @@ async function loadRemote(path: string, source: ModelSource, opts: RemoteLoadOpt
       token: process.env.HF_TOKEN || undefined,
       onWarning: (w) => process.stderr.write(`tabtune: warning: ${w}\n`),
     });
-    built = await remote.build();
+    try {
+      built = await remote.build();
+    } finally {
+      await remote.close(); // the weights were read from the cache by ranges; the handles go now
+    }
   } catch (e) {
     // A model that is not there, or not ours to read, is bad input (exit 2); a network failure is not.
     if (e instanceof Error && e.name === 'HubError' && ((e as { reason?: string }).reason === 'not-found' || (e as { reason?: string }).reason === 'gated')) {
@@ -166,6 +170,6 @@ export async function loadAdapterFromDir(dir: string, model: ModelConfig): Promi
 export function parseBaseDtype(s: string | undefined, native: BaseDtype): BaseDtype {
   const v = s ?? 'native';
   if (v === 'native') return native;
-  if (v === 'f32' || v === 'int8' || v === 'int4') return v;
-  throw new UsageError(`--base-dtype must be native, f32, int8 or int4 (got "${v}")`);
+  if ((BASE_DTYPES as readonly string[]).includes(v)) return v as BaseDtype;
+  throw new UsageError(`--base-dtype must be native, ${BASE_DTYPES.join(', ')} (got "${v}")`);
 }

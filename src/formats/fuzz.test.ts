@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../engine/rng.ts';
 import { expectedTensors, randomWeights, tinyConfig } from '../engine/weights.ts';
+import { SPM_CORPUS, spmGgufMetadata, trainSpmVocab } from '../../scripts/make-spm-gguf.ts';
 import { ggufToModel, modelToGguf, openGguf } from './gguf.ts';
+import { tokenizerFromGguf } from './gguf-tokenizer.ts';
 import { isDecodable } from './ggml-quants.ts';
 import { loadHfModel, openSafetensors, writeSafetensors } from './safetensors.ts';
 import { bytesSource } from './source.ts';
@@ -171,6 +173,17 @@ function bases(): Base[] {
     { label: 'gguf k-quants', kind: 'gguf', bytes: kq, load: loadGguf },
     { label: 'gguf model Q8_0', kind: 'gguf', bytes: modelToGguf(cfg, w, 'Q8_0'), load: async (b) => { await ggufToModel(bytesSource(b, 'fuzz.gguf')); } },
     { label: 'gguf model Q4_0', kind: 'gguf', bytes: modelToGguf(cfg, w, 'Q4_0'), load: async (b) => { await ggufToModel(bytesSource(b, 'fuzz.gguf')); } },
+    // SentencePiece tokenizer metadata (tokens, scores, types, ids, template), built strictly: a
+    // malformed tokenizer must be a FormatError too, never a crash inside the tokenizer library.
+    {
+      label: 'gguf SentencePiece tokenizer',
+      kind: 'gguf',
+      bytes: modelToGguf(cfg, w, 'F32', { metadata: spmGgufMetadata(trainSpmVocab(SPM_CORPUS.slice(0, 3), 12)) }),
+      load: async (b) => {
+        const t = tokenizerFromGguf(await openGguf(bytesSource(b, 'fuzz.gguf'))).tokenizer;
+        if (t) t.decode(t.encode('Hello world ü <s>'));
+      },
+    },
   ];
 }
 

@@ -18,7 +18,7 @@ import { loadModelFromPath } from '../cli/load.ts';
 import { byteLevelTokenizerJson } from '../data/test-fixtures.ts';
 import { randomWeights } from '../engine/weights.ts';
 import {
-  cacheApiCache, fetchFile, HubError, loadRemoteModel, memoryCache, parseModelSource, resolveUrl,
+  cacheApiCache, fetchFile, HubError, loadRemoteModel, memoryCache, parseModelSource, readAll, resolveUrl,
   type DownloadProgress, type FileCache,
 } from './hub.ts';
 import { cacheFileName, defaultCacheDir, nodeDirCache } from './node-cache.ts';
@@ -182,13 +182,14 @@ describe('loadRemoteModel from a local Hub server', () => {
   it('a second load of the same model is served from the cache: no requests, phase read', async () => {
     const cacheDir = join(root, 'cache-hit');
     const cache = nodeDirCache(cacheDir);
-    await loadRemoteModel(TINY, { baseUrl: base('hub'), cache });
+    await (await loadRemoteModel(TINY, { baseUrl: base('hub'), cache })).close();
     const before = requests.length;
     const rec = recorder();
     const again = await loadRemoteModel(TINY, { baseUrl: base('hub'), cache, onProgress: rec.onProgress });
     expect(requests.length).toBe(before);
     expect(new Set(rec.events.map((e) => e.phase))).toEqual(new Set(['read', 'done']));
     expect((await again.build()).config).toEqual(FIXTURE_CONFIG);
+    await again.close();
     // entries are named by the URL's SHA-256; the absent tokenizer_config.json is remembered too
     expect(cacheFiles(cacheDir)).toContain(cacheFileName(resolveUrl(TINY, 'model.safetensors', base('hub'))));
     expect(cacheFiles(cacheDir).some((f) => f.endsWith('.tmp'))).toBe(false);
@@ -215,8 +216,84 @@ describe('loadRemoteModel from a local Hub server', () => {
     expect(cacheFiles(cacheDir)).toEqual([cacheFileName(resolveUrl(TINY, 'config.json', base('slow')))]);
     // the retry downloads the whole file and caches exactly the served bytes
     const remote = await loadRemoteModel(TINY, { baseUrl: base('slow'), cache });
-    expect(Buffer.from(remote.files.get('model.safetensors')!).equals(readFileSync(join(repos['tt/tiny'], 'model.safetensors')))).toBe(true);
+    expect(Buffer.from(await readAll(remote.files.get('model.safetensors')!)).equals(readFileSync(join(repos['tt/tiny'], 'model.safetensors')))).toBe(true);
     expect(Buffer.from((await cache.get(url))!).equals(readFileSync(join(repos['tt/tiny'], 'model.safetensors')))).toBe(true);
+    await remote.close();
+  });
+
+  it('a streaming cache (directory): weights go to disk chunk by chunk and are read back by ranges, one tensor at a time', async () => {
+    const dir = join(root, 'cache-stream');
+    const inner = nodeDirCache(dir);
+    const reads: { file: string; length: number }[] = [];
+    let putBytes = 0;
+    let maxPutChunk = 0;
+    // The directory cache, watched: how big the chunks written are, and every read of an opened entry.
+    const cache: FileCache = {
+      ...inner,
+      async putStream(key, chunks, size) {
+        async function* watched() {
+          for await (const c of chunks) {
+            putBytes += c.length;
+            maxPutChunk = Math.max(maxPutChunk, c.length);
+            yield c;
+          }
+        }
+        await inner.putStream(key, watched(), size);
+      },
+      async openSource(key, name) {
+        const src = await inner.openSource(key, name);
+        if (!src) return null;
+        return { ...src, read: (o: number, n: number) => (reads.push({ file: name, length: n }), src.read(o, n)) };
+      },
+    };
+    const url = resolveUrl(TINY, 'model.safetensors', base('slow')); // dribbled out in 4 KiB chunks
+    const size = sizeOf('tt/tiny', 'model.safetensors');
+    const remote = await loadRemoteModel(TINY, { baseUrl: base('slow'), cache });
+    expect(putBytes).toBe(size);
+    expect(maxPutChunk).toBeLessThan(size);
+    expect(remote.files.get('model.safetensors')!.name).toBe(url);
+    const m = await remote.build();
+    await remote.close();
+    for (const [name, t] of randomWeights(FIXTURE_CONFIG, SEED)) expect(Array.from(m.weights.get(name)!.data), name).toEqual(Array.from(t.data));
+    const st = reads.filter((r) => r.file === url);
+    const largest = Math.max(...[...randomWeights(FIXTURE_CONFIG, SEED).values()].map((t) => t.data.byteLength));
+    expect(st.length).toBeGreaterThan(FIXTURE_CONFIG.numLayers * 9); // the header, then each tensor on its own
+    expect(Math.max(...st.slice(2).map((r) => r.length))).toBe(largest);
+    expect(st.reduce((a, r) => a + r.length, 0)).toBeLessThanOrEqual(size);
+    // A second load opens the entry: no request.
+    const before = requests.length;
+    const again = await loadRemoteModel(TINY, { baseUrl: base('slow'), cache });
+    expect(requests.length).toBe(before);
+    expect((await again.build()).config).toEqual(FIXTURE_CONFIG);
+    await again.close();
+  });
+
+  it('a streaming cache (browser Cache API): Cache.put receives a stream, the model is read from the entry by slices', async () => {
+    const stores = new Map<string, Response>();
+    const storage = {
+      open: async () => ({
+        match: async (k: string) => stores.get(k)?.clone(),
+        // Like the real Cache.put: consumes the body, stores nothing if it errors.
+        put: async (k: string, r: Response) => {
+          const b = await r.blob();
+          stores.set(k, new Response(b, { headers: r.headers }));
+        },
+        delete: async (k: string) => stores.delete(k),
+      }),
+    } as unknown as CacheStorage;
+    const inner = cacheApiCache(undefined, storage);
+    const streamed: string[] = [];
+    const cache: FileCache = { ...inner, putStream: (k, c, n) => (streamed.push(k), inner.putStream!(k, c, n)) };
+    const remote = await loadRemoteModel(TINY, { baseUrl: base('hub'), cache });
+    expect(streamed).toEqual([resolveUrl(TINY, 'model.safetensors', base('hub'))]);
+    expect(remote.files.get('model.safetensors')!.size).toBe(sizeOf('tt/tiny', 'model.safetensors'));
+    const m = await remote.build();
+    expect(m.config).toEqual(FIXTURE_CONFIG);
+    for (const [name, t] of randomWeights(FIXTURE_CONFIG, SEED)) expect(Array.from(m.weights.get(name)!.data), name).toEqual(Array.from(t.data));
+    // a truncated download stores nothing
+    const err = await failure(loadRemoteModel(TINY, { baseUrl: base('trunc'), cache }));
+    expect(err.reason).toBe('truncated');
+    expect(stores.has(resolveUrl(TINY, 'model.safetensors', base('trunc')))).toBe(false);
   });
 
   it('a truncated response (server closes early) is a HubError and leaves no cache entry', async () => {

@@ -3,13 +3,17 @@
 //
 //   resolveUrl        a Hub id / URL + file name → the URL to fetch (`{base}/{id}/resolve/{rev}/{file}`)
 //   fetchFile         one file: cache first, else a streamed download with progress; verified length
+//   fetchSource       the same for big files, as a ByteSource that a streaming cache serves by ranges
 //   loadRemoteModel   every file a model needs (HF layout or one .gguf) → bytes + a build() of the model
 //   FileCache         where finished downloads are kept, keyed by URL: memoryCache(), cacheApiCache()
 //                     (browser Cache API) here, nodeDirCache() in node-cache.ts
 //
-// Is: platform-neutral (global fetch, ReadableStream, no node:* imports). Is not: a partial/Range
-// downloader — whole files are fetched, as transformers.js does — nor a streaming-to-disk writer:
-// each file is held in memory once, which is what the parsers then read.
+// Is: platform-neutral (global fetch, ReadableStream, no node:* imports). Is not: a Range downloader.
+// Small files (config, tokenizer) are fetched whole into memory. Weights (model.safetensors, shards,
+// a .gguf) go through fetchSource: with a streaming cache (nodeDirCache, cacheApiCache) the download is
+// written to the cache entry chunk by chunk and the parsers then read that entry by ranges (a file on
+// disk, a disk-backed Blob), one tensor at a time; with any other cache, or none, the file is held in
+// memory once (one buffer of the announced length, never the chunks and a joined copy side by side).
 //
 // The cache only ever receives a complete, length-checked file, so a cancelled or failed download
 // leaves no entry. A 404 for an optional file is cached too (an empty entry under `absent:` + URL, as
@@ -17,8 +21,9 @@
 // Entries are keyed by URL, so a revision like `main` is not re-checked once cached; pin a commit
 // hash as the revision, or delete the entry, to pick up changes.
 
-import { buildGgufModel, buildHfModel, HF_FILES, memoryFileSet, shardFiles, type BuiltModel, type ModelFileSet } from './model-loader.ts';
-import { bytesSource } from './source.ts';
+import { FormatError } from './errors.ts';
+import { buildGgufModel, buildHfModel, HF_FILES, shardFiles, type BuiltModel, type ModelFileSet } from './model-loader.ts';
+import { blobSource, bytesSource, readRange, type ByteSource } from './source.ts';
 
 export const DEFAULT_HUB_BASE = 'https://huggingface.co';
 
@@ -41,6 +46,16 @@ export interface FileCache {
   get(key: string): Promise<Uint8Array | null>;
   put(key: string, bytes: Uint8Array): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Optional, with putStream (a "streaming" cache): the entry as a random-access source that reads it
+   * by ranges, never whole; null when absent. `name` names the source in messages.
+   */
+  openSource?(key: string, name: string): Promise<ByteSource | null>;
+  /**
+   * Optional: store an entry from chunks as they arrive. If `chunks` throws, nothing is stored and the
+   * promise rejects. `size` is the expected length when known.
+   */
+  putStream?(key: string, chunks: AsyncIterable<Uint8Array>, size: number | null): Promise<void>;
 }
 
 export type HubErrorReason = 'not-found' | 'gated' | 'http' | 'network' | 'truncated' | 'bad-source';
@@ -142,6 +157,77 @@ function describeCause(e: unknown): string {
   return err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e);
 }
 
+/** A response whose body is about to be read: `total` is the checked Content-Length, or null. */
+interface Download {
+  res: Response;
+  total: number | null;
+  file: string;
+  url: string;
+}
+
+/** Request `url`; HTTP and network failures become HubErrors, an abort an AbortError. */
+async function startDownload(url: string, file: string, opts: FetchOptions): Promise<Download> {
+  const { signal } = opts;
+  let res: Response;
+  try {
+    res = await fetch(url, { signal, headers: opts.token ? { Authorization: `Bearer ${opts.token}` } : undefined });
+  } catch (e) {
+    if (signal?.aborted) throw downloadCancelled(file, url);
+    throw new HubError(`${file}: cannot reach ${originOf(url)} (${describeCause(e)}); check the network, or use a mirror or a local copy`, 'network', url, file);
+  }
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => {});
+    throw httpError(res.status, res.statusText, file, url);
+  }
+  // Content-Length counts the bytes on the wire. When the body is compressed (Content-Encoding), the
+  // decoded stream is longer, so the length cannot be checked. Browsers may hide Content-Encoding
+  // from cross-origin scripts, so only a short body (fewer bytes than announced) is an error: a
+  // decoded body is never shorter than its compressed form for files worth compressing.
+  const len = res.headers.get('content-length');
+  const encoding = res.headers.get('content-encoding');
+  const total = len !== null && /^\d+$/.test(len) && (!encoding || encoding === 'identity') ? Number(len) : null;
+  return { res, total, file, url };
+}
+
+/**
+ * The body's chunks as they arrive, with a 'download' progress event per chunk; ends with a
+ * length check. Throws HubError ('truncated' / 'network') or AbortError; cancels the body when the
+ * consumer stops early.
+ */
+async function* downloadChunks(d: Download, opts: FetchOptions): AsyncGenerator<Uint8Array, number> {
+  const { res, total, file, url } = d;
+  const { onProgress, signal } = opts;
+  let loaded = 0;
+  onProgress?.({ file, url, loaded: 0, total, phase: 'download' });
+  if (res.body) {
+    const reader = res.body.getReader();
+    let finished = false;
+    try {
+      for (;;) {
+        let r: ReadableStreamReadResult<Uint8Array>;
+        try {
+          r = await reader.read();
+        } catch (e) {
+          if (signal?.aborted) throw downloadCancelled(file, url);
+          throw new HubError(`${file}: the download broke off after ${loaded}${total !== null ? ` of ${total}` : ''} bytes (${describeCause(e)}) from ${url}`, total !== null && loaded < total ? 'truncated' : 'network', url, file, res.status);
+        }
+        if (r.done) break;
+        loaded += r.value.length;
+        onProgress?.({ file, url, loaded, total, phase: 'download' });
+        yield r.value;
+      }
+      finished = true;
+    } finally {
+      if (!finished) await reader.cancel().catch(() => {});
+    }
+  }
+  if (signal?.aborted) throw downloadCancelled(file, url);
+  if (total !== null && loaded < total) {
+    throw new HubError(`${file}: the download is truncated: ${loaded} of ${total} bytes arrived from ${url}`, 'truncated', url, file, res.status);
+  }
+  return loaded;
+}
+
 /**
  * The whole file at `url`: from the cache when it is there (phase 'read'), else downloaded as a stream
  * (phase 'download', one event per chunk) and, once complete and length-checked, stored in the cache.
@@ -158,55 +244,21 @@ export async function fetchFile(url: string, opts: FetchOptions = {}): Promise<U
     onProgress?.({ file, url, loaded: hit.length, total: hit.length, phase: 'done' });
     return hit;
   }
-
-  let res: Response;
-  try {
-    res = await fetch(url, { signal, headers: opts.token ? { Authorization: `Bearer ${opts.token}` } : undefined });
-  } catch (e) {
-    if (signal?.aborted) throw downloadCancelled(file, url);
-    throw new HubError(`${file}: cannot reach ${originOf(url)} (${describeCause(e)}); check the network, or use a mirror or a local copy`, 'network', url, file);
-  }
-  if (!res.ok) {
-    await res.body?.cancel().catch(() => {});
-    throw httpError(res.status, res.statusText, file, url);
-  }
-
-  // Content-Length counts the bytes on the wire. When the body is compressed (Content-Encoding), the
-  // decoded stream is longer, so the length cannot be checked. Browsers may hide Content-Encoding
-  // from cross-origin scripts, so only a short body (fewer bytes than announced) is an error: a
-  // decoded body is never shorter than its compressed form for files worth compressing.
-  const len = res.headers.get('content-length');
-  const encoding = res.headers.get('content-encoding');
-  const total = len !== null && /^\d+$/.test(len) && (!encoding || encoding === 'identity') ? Number(len) : null;
-
+  const d = await startDownload(url, file, opts);
+  // With a known length the chunks go straight into one buffer (never the file twice in memory);
+  // otherwise (or past an announced length) they are collected and joined once at the end.
+  const whole = d.total !== null ? new Uint8Array(d.total) : null;
   const chunks: Uint8Array[] = [];
+  let inWhole = 0;
   let loaded = 0;
-  onProgress?.({ file, url, loaded: 0, total, phase: 'download' });
-  if (res.body) {
-    const reader = res.body.getReader();
-    let finished = false;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        loaded += value.length;
-        onProgress?.({ file, url, loaded, total, phase: 'download' });
-      }
-      finished = true;
-    } catch (e) {
-      if (signal?.aborted) throw downloadCancelled(file, url);
-      throw new HubError(`${file}: the download broke off after ${loaded}${total !== null ? ` of ${total}` : ''} bytes (${describeCause(e)}) from ${url}`, total !== null && loaded < total ? 'truncated' : 'network', url, file, res.status);
-    } finally {
-      if (!finished) await reader.cancel().catch(() => {});
-    }
+  for await (const value of downloadChunks(d, opts)) {
+    if (whole && chunks.length === 0 && loaded + value.length <= whole.length) {
+      whole.set(value, loaded);
+      inWhole = loaded + value.length;
+    } else chunks.push(value);
+    loaded += value.length;
   }
-  if (signal?.aborted) throw downloadCancelled(file, url);
-  if (total !== null && loaded < total) {
-    throw new HubError(`${file}: the download is truncated: ${loaded} of ${total} bytes arrived from ${url}`, 'truncated', url, file, res.status);
-  }
-
-  const bytes = concat(chunks, loaded);
+  const bytes = whole && chunks.length === 0 && loaded === whole.length ? whole : concat(whole ? [whole.subarray(0, inWhole), ...chunks] : chunks, loaded);
   if (cache) {
     try {
       await cache.put(url, bytes);
@@ -219,6 +271,55 @@ export async function fetchFile(url: string, opts: FetchOptions = {}): Promise<U
 }
 
 /**
+ * The file at `url` as a random-access ByteSource named by the URL, for big files (weights, shards, a
+ * .gguf). With a streaming cache (openSource + putStream: nodeDirCache, cacheApiCache) the download goes
+ * chunk by chunk into the cache entry and the source then reads that entry by ranges (a file on disk;
+ * a disk-backed Blob in the browser), so the file is never held in memory whole. Other caches, or none:
+ * the whole file in memory, as fetchFile. Same progress events and errors as fetchFile.
+ */
+export async function fetchSource(url: string, opts: FetchOptions = {}): Promise<ByteSource> {
+  const file = opts.file ?? fileOfUrl(url);
+  const { cache, onProgress, signal } = opts;
+  if (!cache?.openSource || !cache.putStream) return bytesSource(await fetchFile(url, opts), url);
+  if (signal?.aborted) throw downloadCancelled(file, url);
+  const hit = await cache.openSource(url, url);
+  if (hit) {
+    onProgress?.({ file, url, loaded: hit.size, total: hit.size, phase: 'read' });
+    onProgress?.({ file, url, loaded: hit.size, total: hit.size, phase: 'done' });
+    return hit;
+  }
+  const d = await startDownload(url, file, opts);
+  let downloadError: unknown = null;
+  let loaded = 0;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const c of downloadChunks(d, opts)) {
+        loaded += c.length;
+        yield c;
+      }
+    } catch (e) {
+      downloadError = e;
+      throw e;
+    }
+  }
+  try {
+    await cache.putStream(url, chunks(), d.total);
+  } catch (e) {
+    if (downloadError !== null) throw downloadError; // the download failed: the cache stored nothing
+    // The cache refused (disk full, quota): keep going in memory, as fetchFile would.
+    opts.onWarning?.(`${file}: not cached (${(e as Error).message ?? e}); holding it in memory instead`);
+    await d.res.body?.cancel().catch(() => {});
+    return bytesSource(await fetchFile(url, { ...opts, cache: null }), url);
+  }
+  const src = await cache.openSource(url, url);
+  if (!src || src.size !== loaded) {
+    throw new HubError(`${file}: the cache did not keep the ${loaded} bytes just downloaded from ${url}`, 'http', url, file);
+  }
+  onProgress?.({ file, url, loaded, total: loaded, phase: 'done' });
+  return src;
+}
+
+/**
  * Like fetchFile, but a 404 gives null instead of an error (for optional files such as
  * tokenizer_config.json). The absence is cached, so a later load does not ask again.
  */
@@ -226,6 +327,20 @@ export async function fetchOptionalFile(url: string, opts: FetchOptions = {}): P
   if (opts.cache && (await opts.cache.get(ABSENT + url)) !== null) return null;
   try {
     return await fetchFile(url, opts);
+  } catch (e) {
+    if (e instanceof HubError && e.reason === 'not-found') {
+      await opts.cache?.put(ABSENT + url, new Uint8Array(0)).catch(() => {});
+      return null;
+    }
+    throw e;
+  }
+}
+
+/** fetchSource for an optional file: a 404 gives null (remembered in the cache, as fetchOptionalFile). */
+export async function fetchOptionalSource(url: string, opts: FetchOptions = {}): Promise<ByteSource | null> {
+  if (opts.cache && (await opts.cache.get(ABSENT + url)) !== null) return null;
+  try {
+    return await fetchSource(url, opts);
   } catch (e) {
     if (e instanceof HubError && e.reason === 'not-found') {
       await opts.cache?.put(ABSENT + url, new Uint8Array(0)).catch(() => {});
@@ -280,7 +395,11 @@ export function memoryCache(): FileCache & { keys(): string[] } {
 
 export const BROWSER_CACHE_NAME = 'tabtune-models';
 
-/** The browser Cache API (window or worker): `caches.open('tabtune-models')`, one Response per URL. */
+/**
+ * The browser Cache API (window or worker): `caches.open('tabtune-models')`, one Response per URL.
+ * Streaming: putStream hands the download to Cache.put as a stream (the worker never holds the file),
+ * openSource reads an entry as a Blob (disk-backed in browsers) by slices.
+ */
 export function cacheApiCache(name: string = BROWSER_CACHE_NAME, storage: CacheStorage | undefined = globalThis.caches): FileCache {
   if (!storage) throw new Error('the Cache API is not available here (it needs a secure context: https or localhost)');
   const open = () => storage.open(name);
@@ -295,6 +414,30 @@ export function cacheApiCache(name: string = BROWSER_CACHE_NAME, storage: CacheS
     },
     async delete(key) {
       await (await open()).delete(key);
+    },
+    async openSource(key, sourceName) {
+      const r = await (await open()).match(key);
+      return r ? blobSource(await r.blob(), sourceName) : null;
+    },
+    async putStream(key, chunks, size) {
+      const it = chunks[Symbol.asyncIterator]();
+      const body = new ReadableStream<Uint8Array>({
+        async pull(ctl) {
+          try {
+            const r = await it.next();
+            if (r.done) ctl.close();
+            else ctl.enqueue(r.value);
+          } catch (e) {
+            ctl.error(e);
+          }
+        },
+        async cancel(reason) {
+          await it.return?.(reason);
+        },
+      });
+      const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+      if (size !== null) headers['content-length'] = String(size);
+      await (await open()).put(key, new Response(body as ReadableStream<Uint8Array<ArrayBuffer>>, { headers }));
     },
   };
 }
@@ -316,54 +459,99 @@ export interface RemoteModel {
   /** The source as the user wrote it. */
   name: string;
   format: 'safetensors' | 'gguf';
-  /** Every downloaded file by name (config.json, model.safetensors, shards, tokenizer files; or the .gguf). */
-  files: Map<string, Uint8Array>;
-  /** The same files for the parsers: text and bytes-backed ByteSources named by URL. */
+  /**
+   * Every file by name (config.json, model.safetensors, shards, tokenizer files; or the .gguf), as
+   * sources named by URL. Weights read their cache entry by ranges when the cache streams (see
+   * fetchSource); small files are bytes in memory.
+   */
+  files: Map<string, ByteSource>;
+  /** The same files for the parsers. */
   fileSet: ModelFileSet;
   /** Parse the downloaded files into a model (the same code path as a local directory or .gguf). */
   build(): Promise<BuiltModel>;
+  /** Release what the sources hold open (file handles of a directory cache). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Read a whole (small) source as bytes. */
+export async function readAll(src: ByteSource): Promise<Uint8Array> {
+  return src.size === 0 ? new Uint8Array(0) : readRange(src, 0, src.size, 'file');
+}
+
+/** A ModelFileSet over ByteSources (readText reads the whole source: only for small files). */
+function sourceFileSet(name: string, files: ReadonlyMap<string, ByteSource>, where: (file: string) => string): ModelFileSet {
+  const get = (file: string): ByteSource => {
+    const b = files.get(file);
+    if (!b) throw new FormatError(where(file), 'is not among the model files');
+    return b;
+  };
+  return {
+    name,
+    where,
+    has: async (file) => files.has(file),
+    readText: async (file) => new TextDecoder().decode(await readAll(get(file))),
+    open: async (file) => get(file),
+  };
+}
+
+async function closeAll(files: Map<string, ByteSource>): Promise<void> {
+  for (const s of files.values()) {
+    const c = (s as Partial<{ close(): Promise<void> }>).close;
+    if (typeof c === 'function') await c.call(s).catch(() => {});
+  }
 }
 
 /**
  * Download everything a model needs. HF layout: config.json (required), model.safetensors or else
  * model.safetensors.index.json and its shards (one of the two required), then tokenizer.json,
  * tokenizer_config.json and chat_template.jinja when present. A URL ending in .gguf: that one file.
- * Files are fetched one after another, each with its own progress events.
+ * Files are fetched one after another, each with its own progress events. Weights go through
+ * fetchSource (streamed into a streaming cache, then read by ranges); call close() when done.
  */
 export async function loadRemoteModel(source: ModelSource, opts: RemoteOptions = {}): Promise<RemoteModel> {
   const name = sourceName(source);
   const base = opts.baseUrl ?? DEFAULT_HUB_BASE;
   const url = (file: string) => resolveUrl(source, file, base);
   const fo = (file: string): FetchOptions => ({ cache: opts.cache, onProgress: opts.onProgress, signal: opts.signal, token: opts.token, onWarning: opts.onWarning, file });
-  const files = new Map<string, Uint8Array>();
+  const files = new Map<string, ByteSource>();
+  const small = async (u: string, file: string, optional: boolean): Promise<ByteSource | null> => {
+    const b = optional ? await fetchOptionalFile(u, fo(file)) : await fetchFile(u, fo(file));
+    return b && bytesSource(b, u);
+  };
+  const close = () => closeAll(files);
 
-  if (source.kind === 'url' && isGgufUrl(source.url)) {
-    const file = fileOfUrl(source.url);
-    const bytes = await fetchFile(source.url, fo(file));
-    files.set(file, bytes);
-    return { source, name, format: 'gguf', files, fileSet: memoryFileSet(name, files, () => source.url), build: () => buildGgufModel(bytesSource(bytes, source.url)) };
-  }
-  if (source.kind === 'url' && !/^https?:\/\//i.test(source.url)) {
-    throw new HubError(`${source.url}: not an http(s) URL`, 'bad-source', source.url, '');
-  }
+  try {
+    if (source.kind === 'url' && isGgufUrl(source.url)) {
+      const file = fileOfUrl(source.url);
+      const src = await fetchSource(source.url, fo(file));
+      files.set(file, src);
+      return { source, name, format: 'gguf', files, fileSet: sourceFileSet(name, files, () => source.url), build: () => buildGgufModel(src), close };
+    }
+    if (source.kind === 'url' && !/^https?:\/\//i.test(source.url)) {
+      throw new HubError(`${source.url}: not an http(s) URL`, 'bad-source', source.url, '');
+    }
 
-  files.set(HF_FILES.config, await fetchFile(url(HF_FILES.config), fo(HF_FILES.config)));
-  const single = await fetchOptionalFile(url(HF_FILES.weights), fo(HF_FILES.weights));
-  if (single) files.set(HF_FILES.weights, single);
-  else {
-    const index = await fetchOptionalFile(url(HF_FILES.index), fo(HF_FILES.index));
-    if (!index) {
-      throw new HubError(`${name}: neither ${HF_FILES.weights} nor ${HF_FILES.index} was found at ${url('')}`, 'not-found', url(HF_FILES.weights), HF_FILES.weights, 404);
+    files.set(HF_FILES.config, (await small(url(HF_FILES.config), HF_FILES.config, false))!);
+    const single = await fetchOptionalSource(url(HF_FILES.weights), fo(HF_FILES.weights));
+    if (single) files.set(HF_FILES.weights, single);
+    else {
+      const index = await small(url(HF_FILES.index), HF_FILES.index, true);
+      if (!index) {
+        throw new HubError(`${name}: neither ${HF_FILES.weights} nor ${HF_FILES.index} was found at ${url('')}`, 'not-found', url(HF_FILES.weights), HF_FILES.weights, 404);
+      }
+      files.set(HF_FILES.index, index);
+      for (const shard of shardFiles(new TextDecoder().decode(await readAll(index)), url(HF_FILES.index))) {
+        files.set(shard, await fetchSource(url(shard), fo(shard)));
+      }
     }
-    files.set(HF_FILES.index, index);
-    for (const shard of shardFiles(new TextDecoder().decode(index), url(HF_FILES.index))) {
-      files.set(shard, await fetchFile(url(shard), fo(shard)));
+    for (const f of [HF_FILES.tokenizer, HF_FILES.tokenizerConfig, HF_FILES.chatTemplate]) {
+      const b = await small(url(f), f, true);
+      if (b) files.set(f, b);
     }
+  } catch (e) {
+    await close();
+    throw e;
   }
-  for (const f of [HF_FILES.tokenizer, HF_FILES.tokenizerConfig, HF_FILES.chatTemplate]) {
-    const b = await fetchOptionalFile(url(f), fo(f));
-    if (b) files.set(f, b);
-  }
-  const fileSet = memoryFileSet(name, files, url);
-  return { source, name, format: 'safetensors', files, fileSet, build: () => buildHfModel(fileSet) };
+  const fileSet = sourceFileSet(name, files, url);
+  return { source, name, format: 'safetensors', files, fileSet, build: () => buildHfModel(fileSet), close };
 }

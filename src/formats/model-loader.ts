@@ -12,6 +12,7 @@ import type { BaseDtype } from '../engine/quant.ts';
 import type { WeightMap } from '../engine/weights.ts';
 import { FormatError } from './errors.ts';
 import { ggufToModel } from './gguf.ts';
+import { tokenizerFromGguf, type GgufMetadata } from './gguf-tokenizer.ts';
 import { loadHfModel, openSafetensors, openShardedSafetensors, type TensorStore } from './safetensors.ts';
 import { blobSource, bytesSource, type ByteSource } from './source.ts';
 import { loadTokenizer, type TabTokenizer } from './tokenizer.ts';
@@ -134,12 +135,38 @@ export async function buildHfModel(files: ModelFileSet): Promise<BuiltModel> {
   return { config, weights, nativeDtype: 'f32', tokenizer, warnings };
 }
 
-/** A single-file GGUF model (llama / qwen2). Messages name the file by `src.name`. */
+/**
+ * A single-file GGUF model (llama / qwen2), with the tokenizer its metadata describes (gguf-tokenizer.ts).
+ * Messages name the file by `src.name`. Tokenizer metadata that is absent, unsupported or malformed does
+ * not stop the load: the model then loads for token-id input only, and a warning says why.
+ */
 export async function buildGgufModel(src: ByteSource): Promise<BuiltModel> {
   const m = await ggufToModel(src);
-  // TODO(formats issue): build the tokenizer from tokenizer.ggml.* metadata.
-  const warnings = [`${src.name}: tokenizers from GGUF metadata are not built yet; the model loads for token-id input only`];
-  return { config: m.config, weights: m.weights, nativeDtype: nativeFromGguf(m.storedTypes.values()), tokenizer: null, warnings };
+  const warnings: string[] = [];
+  const tokenizer = ggufModelTokenizer(m.gguf, m.config.vocabSize, warnings);
+  return { config: m.config, weights: m.weights, nativeDtype: nativeFromGguf(m.storedTypes.values()), tokenizer, warnings };
+}
+
+const IDS_ONLY = 'the model loads for token-id input only';
+
+/** tokenizerFromGguf, with malformed metadata and a vocabulary the embedding table cannot hold turned into warnings. */
+export function ggufModelTokenizer(g: GgufMetadata, embeddingRows: number, warnings: string[]): TabTokenizer | null {
+  let r: ReturnType<typeof tokenizerFromGguf>;
+  try {
+    r = tokenizerFromGguf(g);
+  } catch (e) {
+    if (e instanceof Error && e.name === 'FormatError') {
+      warnings.push(`${e.message}; ${IDS_ONLY}`);
+      return null;
+    }
+    throw e;
+  }
+  warnings.push(...r.warnings);
+  if (r.tokenizer && r.tokenizer.vocabSize > embeddingRows) {
+    warnings.push(`${g.name}: the tokenizer has ${r.tokenizer.vocabSize} tokens but the model's embedding table has only ${embeddingRows} rows; ${IDS_ONLY}`);
+    return null;
+  }
+  return r.tokenizer;
 }
 
 /** Files picked or dropped in a browser (or Node File objects), read by slices: never whole on the main thread. */

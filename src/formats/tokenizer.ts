@@ -112,7 +112,7 @@ type SpecialTokenKey = (typeof SPECIAL_TOKEN_KEYS)[number];
 
 // --- helpers ----------------------------------------------------------------------------------------
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 function clip(s: string, max = 80): string {
   return JSON.stringify(s.length > max ? s.slice(0, max) + '…' : s);
@@ -308,13 +308,36 @@ function pickTemplate(v: unknown): { text: string; source: string } | null {
  * chat_template, as in transformers. Throws TokenizerError.
  */
 export function loadTokenizer(tokenizerJson: string, tokenizerConfigJson?: string, chatTemplateJinja?: string): TabTokenizer {
-  const { json, maxId, added } = validateTokenizerJson(parseJsonObject(tokenizerJson, TOKENIZER_FILE));
-  const parsed = parseConfig(tokenizerConfigJson === undefined ? null : parseJsonObject(tokenizerConfigJson, CONFIG_FILE));
-  let template = parsed.template;
-  if (chatTemplateJinja !== undefined) {
-    if (typeof chatTemplateJinja !== 'string') throw new TokenizerError(TEMPLATE_FILE, 'expected the file contents as a string');
-    template = { text: chatTemplateJinja, source: TEMPLATE_FILE };
+  const tj = parseJsonObject(tokenizerJson, TOKENIZER_FILE);
+  const config = tokenizerConfigJson === undefined ? null : parseJsonObject(tokenizerConfigJson, CONFIG_FILE);
+  if (chatTemplateJinja !== undefined && typeof chatTemplateJinja !== 'string') {
+    throw new TokenizerError(TEMPLATE_FILE, 'expected the file contents as a string');
   }
+  const template = chatTemplateJinja === undefined ? undefined : { text: chatTemplateJinja, source: TEMPLATE_FILE, file: TEMPLATE_FILE };
+  return loadTokenizerObjects(tj, config, { chatTemplate: template });
+}
+
+/** Where a chat template came from: its text, a description for messages, and the file errors name. */
+export interface ChatTemplateOrigin {
+  text: string;
+  /** e.g. "chat_template.jinja" or "model.gguf tokenizer.chat_template". */
+  source: string;
+  /** The file a TokenizerError about this template names. */
+  file: string;
+}
+
+/**
+ * loadTokenizer on already-parsed objects: a tokenizer.json-shaped object, a tokenizer_config.json-shaped
+ * object (or null) and, optionally, a template that takes precedence over the config's chat_template.
+ * Used for tokenizers built from GGUF metadata (gguf-tokenizer.ts). The objects are validated exactly as
+ * the files are; problems are TokenizerErrors naming 'tokenizer.json' / 'tokenizer_config.json'.
+ */
+export function loadTokenizerObjects(tokenizerJson: Json, tokenizerConfig: Json | null, opts: LoadTokenizerObjectsOptions = {}): TabTokenizer {
+  if (!isObject(tokenizerJson)) throw new TokenizerError(TOKENIZER_FILE, 'must be a JSON object at the top level');
+  if (tokenizerConfig !== null && !isObject(tokenizerConfig)) throw new TokenizerError(CONFIG_FILE, 'must be a JSON object at the top level');
+  const { json, maxId, added } = validateTokenizerJson(tokenizerJson);
+  const parsed = parseConfig(tokenizerConfig);
+  const template = opts.chatTemplate ?? (parsed.template ? { ...parsed.template, file: CONFIG_FILE } : null);
 
   let lib: Tokenizer;
   try {
@@ -322,8 +345,20 @@ export function loadTokenizer(tokenizerJson: string, tokenizerConfigJson?: strin
   } catch (e) {
     throw new TokenizerError(TOKENIZER_FILE, `could not be loaded (${(e as Error).message})`);
   }
-  return new HfTabTokenizer(lib, maxId + 1, added, parsed, template);
+  return new HfTabTokenizer(lib, maxId + 1, added, parsed, template, opts.noTemplate ?? NO_TEMPLATE);
 }
+
+export interface LoadTokenizerObjectsOptions {
+  /** A template that takes precedence over the config's chat_template. */
+  chatTemplate?: ChatTemplateOrigin;
+  /** What applyChatTemplate says when there is no template at all (default: about tokenizer_config.json). */
+  noTemplate?: { file: string; message: string };
+}
+
+const NO_TEMPLATE = {
+  file: CONFIG_FILE,
+  message: 'no chat template: tokenizer_config.json has no chat_template and no chat_template.jinja was given (pass one, or a chatTemplate option)',
+};
 
 class HfTabTokenizer implements TabTokenizer {
   readonly vocabSize: number;
@@ -341,6 +376,7 @@ class HfTabTokenizer implements TabTokenizer {
   readonly chatTemplate: string | null;
 
   private readonly specialIds: Set<number>;
+  private readonly chatTemplateFile: string;
   private readonly renderVars: Record<string, unknown>;
   /** Compiled templates by source text (the tokenizer's own, and any per-call override). */
   private readonly compiled = new Map<string, Template | Error>();
@@ -350,7 +386,8 @@ class HfTabTokenizer implements TabTokenizer {
     vocabSize: number,
     added: AddedTokenJson[],
     cfg: ParsedConfig,
-    template: { text: string; source: string } | null,
+    template: ChatTemplateOrigin | null,
+    private readonly noTemplate: { file: string; message: string },
   ) {
     this.vocabSize = vocabSize;
     const specials = new Map<string, number>();
@@ -404,6 +441,7 @@ class HfTabTokenizer implements TabTokenizer {
 
     this.chatTemplate = template?.text ?? null;
     this.chatTemplateSource = template?.source ?? null;
+    this.chatTemplateFile = template?.file ?? CONFIG_FILE;
     // HF passes special_tokens_map (only the ones set) to the template, plus additional_special_tokens.
     const vars: Record<string, unknown> = {};
     for (const key of SPECIAL_TOKEN_KEYS) {
@@ -462,12 +500,9 @@ class HfTabTokenizer implements TabTokenizer {
     const text = options.chatTemplate ?? this.chatTemplate;
     const source = options.chatTemplate !== undefined ? 'the chat template given' : this.chatTemplateSource;
     if (text === null || source === null) {
-      throw new TokenizerError(
-        CONFIG_FILE,
-        'no chat template: tokenizer_config.json has no chat_template and no chat_template.jinja was given (pass one, or a chatTemplate option)',
-      );
+      throw new TokenizerError(this.noTemplate.file, this.noTemplate.message);
     }
-    const file = source.startsWith(TEMPLATE_FILE) ? TEMPLATE_FILE : CONFIG_FILE;
+    const file = options.chatTemplate !== undefined ? CONFIG_FILE : this.chatTemplateFile;
     let tpl = this.compiled.get(text);
     if (tpl === undefined) {
       try {
