@@ -1,9 +1,9 @@
 import { defineConfig } from '@playwright/test';
-import { chromePath, WEBGPU_FLAGS } from './e2e/chromium.ts';
+import { chromePath, webgpuFlags } from './e2e/chromium.ts';
 
 // e2e tests run against the production build (`vite build`, then `vite preview` on localhost: WebGPU
 // needs a secure context) in the system Chromium with WebGPU on whatever adapter the machine has
-// (SwiftShader on our GPU-less machines).
+// (SwiftShader on our GPU-less machines; with a GPU, webgpuFlags() adds what Linux Chromium needs to use it).
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
@@ -13,7 +13,7 @@ export default defineConfig({
   outputDir: 'test-results',
   use: {
     baseURL: 'http://localhost:4173',
-    launchOptions: { executablePath: chromePath(), args: WEBGPU_FLAGS },
+    launchOptions: { executablePath: chromePath(), args: webgpuFlags() },
     screenshot: 'only-on-failure',
   },
   webServer: {

@@ -1,17 +1,15 @@
 // The app against the real engine worker, sized for a 2-core machine where WebGPU is SwiftShader: a few
-// steps of the embedded tiny model on the sample dataset. The UI contract in detail (validation, errors,
+// steps of the embedded tiny model on the sample dataset — autostart, local files on WebGPU, a reload
+// resumed from the OPFS checkpoint, recovery from a lost GPU device. no-webgpu.spec.ts runs it in a
+// browser without WebGPU; browser-run.spec.ts drives it through `tabtune browser-run`. The UI contract in detail (validation, errors,
 // the 10,000-point chart, the resume offer, narrow/dark layouts) is in app-fake.spec.ts, which runs the
 // same UI on the in-page fake engine in seconds.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import type { TabtuneHook } from '../src/ui/report.ts';
+import { collectErrors, presetSettings, report, SMALL, snap, step } from './helpers.ts';
 
 const TINY = 'public/models/tabtune-tiny/';
-
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  return errors;
-}
 
 test('automation contract: ?autostart=1 loads the embedded model and the sample data, then trains', async ({ page }, info) => {
   test.setTimeout(300_000);
@@ -38,7 +36,7 @@ test('automation contract: ?autostart=1 loads the embedded model and the sample 
   await expect(page.getByTestId('role-prompt-rate')).toHaveText(/^\d+%$/);
   await expect(page.getByTestId('error-banner')).toBeHidden();
   console.log(`[tabtune e2e] app autostart on ${engineName}: loss ${loss}`);
-  await page.screenshot({ path: info.outputPath('app-autostart.png'), fullPage: true });
+  await snap(page, info, 'app-autostart');
   expect(errors).toEqual([]);
 });
 
@@ -84,6 +82,73 @@ test('local files on WebGPU: pause, resume, samples, playground, export', async 
   expect(d.suggestedFilename()).toMatch(/\.zip$/);
   expect(readFileSync(await d.path()).subarray(0, 2).toString('latin1')).toBe('PK');
   await expect(page.getByTestId('runs-list').getByTestId('run').first()).toBeVisible();
-  await page.screenshot({ path: info.outputPath('app-files-webgpu.png'), fullPage: true });
+  await snap(page, info, 'app-files-webgpu');
+  expect(errors).toEqual([]);
+});
+
+test('a reload mid-run offers the interrupted run, which resumes from its OPFS checkpoint and finishes', async ({ page }, info) => {
+  test.setTimeout(240_000);
+  const errors = collectErrors(page);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await presetSettings(page, SMALL);
+  // engine=wasm: no start-up measurement on either page load (engine choice is tested elsewhere).
+  await page.goto('/?model=default&data=default&engine=wasm&steps=6&eval-every=2&seed=1&autostart=1');
+  // Checkpoints follow evaluations (every 2 steps): by step 3 the one at step 2 is in OPFS.
+  await expect.poll(() => step(page), { timeout: 180_000 }).toBeGreaterThanOrEqual(3);
+  await snap(page, info, 'resume-1-before-reload');
+  await page.goto('/?engine=wasm');
+
+  const offer = page.getByTestId('resume-offer');
+  await expect(offer).toBeVisible({ timeout: 60_000 });
+  await expect(offer).toContainText('of 6');
+  await expect(page.getByTestId('runs-list').getByTestId('run')).toHaveCount(1);
+  await expect(page.getByTestId('runs-list')).toContainText('interrupted');
+  await snap(page, info, 'resume-2-offer');
+  await page.getByTestId('resume-offer-accept').click();
+  await expect(page.getByTestId('run-message')).toContainText(/resumed from step \d+/, { timeout: 120_000 });
+  await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 180_000 });
+  await expect(page.getByTestId('train-step')).toHaveText('6');
+
+  const r = await report(page);
+  const from = r.resumedFrom!;
+  expect(from).toBeGreaterThanOrEqual(2);
+  expect(from % 2).toBe(0);
+  // The resumed run continues after the checkpoint: no step before it is recomputed.
+  expect(r.steps.map((s) => s.step)).toEqual(Array.from({ length: 6 - from }, (_, i) => from + 1 + i));
+  expect(r.baseline).toBeNull();
+  expect(r.problems).toEqual([]);
+  console.log(`[tabtune e2e] reload at step ≥ 3, resumed from the checkpoint at step ${from} on ${r.engineInfo?.name}`);
+  await snap(page, info, 'resume-3-done');
+  expect(errors).toEqual([]);
+});
+
+test('a lost GPU device mid-run: the run continues from the last checkpoint, says what it redid, and finishes', async ({ page }, info) => {
+  test.setTimeout(300_000);
+  const errors = collectErrors(page);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await presetSettings(page, SMALL);
+  await page.goto('/?model=default&data=default&engine=webgpu&steps=4&eval-every=2&seed=1&autostart=1');
+  await expect(page.getByTestId('engine-name')).toHaveText('webgpu', { timeout: 60_000 });
+  await expect.poll(() => step(page), { timeout: 240_000 }).toBeGreaterThanOrEqual(3);
+  await page.evaluate(() => (window as unknown as { __tabtune: TabtuneHook }).__tabtune.simulateDeviceLoss());
+
+  const recovered = page.getByTestId('train-recovered');
+  await expect(recovered).toBeVisible({ timeout: 120_000 });
+  await expect(recovered).toContainText(/continued from the checkpoint at step \d+, redoing \d+ steps/);
+  await snap(page, info, 'device-loss-1-recovered');
+  await expect(page.getByTestId('run-state')).toHaveText('done', { timeout: 240_000 });
+  await expect(page.getByTestId('train-step')).toHaveText('4');
+  await expect(page.getByTestId('error-banner')).toBeHidden();
+
+  const r = await report(page);
+  expect(r.recovered).toHaveLength(1);
+  const { fromStep, redone } = r.recovered[0];
+  expect(fromStep).toBe(2);
+  expect(redone).toBeGreaterThanOrEqual(1);
+  expect(await recovered.innerText()).toContain(`redoing ${redone} steps`);
+  // Redone steps replace the lost ones: every step once, in order.
+  expect(r.steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
+  console.log(`[tabtune e2e] device lost after step 3: continued from step ${fromStep}, redid ${redone} steps (${r.recovered[0].reason})`);
+  await snap(page, info, 'device-loss-2-done');
   expect(errors).toEqual([]);
 });

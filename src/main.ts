@@ -13,6 +13,7 @@ import { mountGpuPanel } from './ui/gpu-status.ts';
 import { mountModelPanel } from './ui/model-panel.ts';
 import { parseParams } from './ui/params.ts';
 import { mountPlayground } from './ui/playground.ts';
+import { RunRecorder, type AutostartState, type TabtuneHook } from './ui/report.ts';
 import { mountRunsPanel } from './ui/runs-panel.ts';
 import { mountSamplesPanel } from './ui/samples-panel.ts';
 import { mountSettingsForm } from './ui/settings-form.ts';
@@ -127,7 +128,20 @@ async function loadData(): Promise<boolean> {
 model.onLoadClick(() => void loadModel());
 data.onLoadClick(() => void loadData());
 
+// Everything the engine reports for the current run, for the automation report (window.__tabtune).
+const recorder = new RunRecorder();
+/** The checkpoint step a resumed run continues from, until its first 'training' state names it. */
+let announceResume: number | null = null;
+
 const onEvent = (e: TrainEvent) => {
+  // The base model's evaluation arrives twice: as the session's eval at step 0 and as 'baseline'.
+  // The samples and metrics show it once, as the baseline.
+  if (e.type === 'eval' && e.eval.step === 0) return;
+  if (e.type === 'state' && e.state === 'training' && !e.message && announceResume !== null) {
+    e = { ...e, message: `resumed from step ${announceResume}` };
+    announceResume = null;
+  }
+  recorder.record(e);
   training.handle(e);
   switch (e.type) {
     case 'step':
@@ -167,16 +181,22 @@ async function start(resume?: SavedRun): Promise<void> {
   runs.withdrawOffer();
   training.reset();
   samples.reset();
+  recorder.reset(resume ? resume.step : null);
+  announceResume = resume ? resume.step : null;
   hasAdapter = false;
   training.setState('loading', resume ? `Resuming run ${resume.id}…` : 'Loading model and data…');
-  if (!model.loaded() && !(await loadModel())) return training.setState('error', 'The model could not be loaded.');
-  if (!data.loaded() && !(await loadData())) return training.setState('error', 'The dataset could not be read.');
+  const failed = (message: string) => {
+    recorder.record({ type: 'state', state: 'error', message });
+    training.setState('error', message);
+  };
+  if (!model.loaded() && !(await loadModel())) return failed('The model could not be loaded.');
+  if (!data.loaded() && !(await loadData())) return failed('The dataset could not be read.');
   lastEventError = null;
   try {
     await engine.startTraining(s, onEventProxy, resume?.id);
     void runs.refresh();
   } catch (e) {
-    training.setState('error', 'Training could not start.');
+    failed('Training could not start.');
     // The engine may already have reported this very error as an event, with its own advice.
     if (!(e instanceof Error && e.message === lastEventError)) fail('Training could not start', e, 'Check the memory estimate in the Model panel and the settings, then start again.');
   }
@@ -207,18 +227,68 @@ sync();
 const firstRuns = runs.refresh();
 
 // Automation: ?autostart=1 loads model and data, then trains — only with a clean URL.
+let autostart: AutostartState = params.autostart ? 'pending' : 'off';
 if (params.autostart) {
   if (problems.length > 0) {
+    autostart = 'refused';
     errors.show({ title: 'Autostart refused', message: 'The URL has parameter problems (listed above).', advice: 'Fix the URL and reload.', name: 'ParamError' });
   } else {
     // After the first listing of saved runs: it must not see the run autostart is about to begin.
     void Promise.all([gpu.ready, firstRuns]).then(([info]) => {
-      if (!info) return;
+      if (!info) {
+        autostart = 'refused'; // choosing the engine failed; the banner says why
+        return;
+      }
       if (!settings.get()) {
+        autostart = 'refused';
         errors.show({ title: 'Autostart refused', message: 'The saved settings are invalid.', advice: 'Fix the highlighted fields, then press Start training.', name: 'InputError' });
         return;
       }
+      autostart = 'started';
       void start();
     });
   }
 }
+
+// --- automation: a read-only report of the page's run (README, "The app"; used by `tabtune browser-run`)
+const progress = () => ({
+  state: training.state(),
+  message: document.querySelector('[data-testid="run-message"]')?.textContent ?? '',
+  autostart,
+  engine: gpu.engine()?.name ?? null,
+  modelLoaded: model.loaded() !== null,
+  dataLoaded: data.loaded() !== null,
+  step: recorder.steps.at(-1) ?? null,
+  evals: recorder.evals.length,
+  lastEval: recorder.lastEval(),
+  recovered: [...recorder.recovered],
+  problems: errors.problems(),
+});
+const hook: TabtuneHook = {
+  version: 1,
+  progress,
+  async report() {
+    const d = data.loaded();
+    const dataSummary = d ? (({ preview: _p, rejections: _r, ...rest }) => rest)(d) : null;
+    return {
+      ...progress(),
+      version: 1,
+      url: location.href,
+      gpu: gpu.status(),
+      engineInfo: gpu.engine(),
+      model: model.loaded(),
+      data: dataSummary,
+      settings: settings.get(),
+      resumedFrom: recorder.resumedFrom,
+      steps: [...recorder.steps],
+      baseline: recorder.baseline,
+      evalsList: [...recorder.evals],
+      dataStats: recorder.dataStats,
+      startedAtMs: recorder.startedAtMs,
+      trainingAtMs: recorder.trainingAtMs,
+      endedAtMs: recorder.endedAtMs,
+    };
+  },
+  simulateDeviceLoss: () => engine.simulateDeviceLoss(),
+};
+Object.defineProperty(window, '__tabtune', { value: Object.freeze(hook), enumerable: false });

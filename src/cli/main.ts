@@ -12,12 +12,18 @@ commands:
         [--steps N | --epochs E]
         [--batch B] [--seq-len T] [--lr X] [--rank R] [--alpha A] [--targets q_proj,v_proj|all-linear]
         [--base-dtype native|f32|int8|int4] [--eval-every N] [--seed S] [--resume DIR]
-        [--engine auto|webgpu|wasm|cpu]
-                       LoRA-train on a dataset; writes a PEFT adapter, tabtune.json, metrics.jsonl, checkpoints
+        [--engine auto|webgpu|wasm|cpu] [--method lora|prompt|prefix] [--virtual-tokens N]
+        [--prompt-init random|text:"..."]
+                       LoRA-train (or prompt / prefix tuning with --method) on a dataset; writes a PEFT
+                       adapter, tabtune.json, metrics.jsonl, checkpoints
   generate --model M [--adapter DIR] --prompt TEXT [--max-new-tokens N] [--temperature T] [--json]
-                       answer a prompt (splits the role prompt from the answer with --json)
+                       answer a prompt (splits the role prompt from the answer with --json); DIR: a LoRA,
+                       prompt-tuning or prefix-tuning adapter
   merge --model M --adapter DIR --out PATH [--format safetensors|gguf-f16|gguf-q8_0]
                        fold an adapter into the base and write a merged model
+  browser-run --config run.json --report out.json [--chrome PATH] [--headed]
+                       one training run of the app in Chromium (built and served from dist/), driven by
+                       the URL automation contract; writes a JSON report; exit 1 when a threshold is missed
   bench [--shape tiny|smollm2-135m|all] [--json FILE] [--rounds N]
                        one training step: our engine vs tfjs-webgpu, side by side in headless Chromium
   help                 this text
@@ -38,6 +44,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./train.ts')).train,
   generate: async () => (await import('./generate.ts')).generateCmd,
   merge: async () => (await import('./merge.ts')).merge,
+  'browser-run': async () => (await import('./browser-run.ts')).browserRun,
 };
 
 async function main(argv: string[]): Promise<number> {

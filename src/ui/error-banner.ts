@@ -20,10 +20,13 @@ export interface ErrorBanner {
   /** Show a caught value (Error or anything thrown) under `title`. */
   showError(title: string, err: unknown, advice: string | null): void;
   clear(): void;
+  /** The problems shown now, oldest first (for the automation report). */
+  problems(): Problem[];
 }
 
 export function createErrorBanner(): ErrorBanner {
   const list = el('ul', { class: 'problems' });
+  const shown = new Map<HTMLElement, Problem>();
   const element = el('div', { class: 'error-banner', 'data-testid': 'error-banner', role: 'alert', hidden: '' }, list);
 
   const update = () => {
@@ -51,11 +54,16 @@ export function createErrorBanner(): ErrorBanner {
     );
     close.addEventListener('click', () => {
       item.remove();
+      shown.delete(item);
       update();
     });
     list.append(item);
+    shown.set(item, { ...p });
     // Keep the banner short: the newest five problems.
-    while (list.childElementCount > 5) list.firstElementChild!.remove();
+    while (list.childElementCount > 5) {
+      shown.delete(list.firstElementChild as HTMLElement);
+      list.firstElementChild!.remove();
+    }
     update();
   };
 
@@ -68,7 +76,9 @@ export function createErrorBanner(): ErrorBanner {
     },
     clear() {
       list.replaceChildren();
+      shown.clear();
       update();
     },
+    problems: () => [...list.children].map((li) => shown.get(li as HTMLElement)!).filter(Boolean),
   };
 }

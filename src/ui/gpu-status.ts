@@ -37,6 +37,8 @@ export interface GpuPanel {
   /** Resolves with the engine chosen at start-up (or null when choosing failed). */
   ready: Promise<EngineInfo | null>;
   engine(): EngineInfo | null;
+  /** What the worker reported about WebGPU (null until it answered). */
+  status(): GpuStatus | null;
   /** The engine cannot change while a model loads or a run is active. */
   setLocked(locked: boolean): void;
 }
@@ -71,6 +73,7 @@ export function mountGpuPanel(
   root.append(section);
 
   let info: EngineInfo | null = null;
+  let gpuStatus: GpuStatus | null = null;
   let locked = false;
   let choosing = false;
   const syncDisabled = () => {
@@ -109,6 +112,7 @@ export function mountGpuPanel(
 
   void (async () => {
     const status = await engine.gpuStatus();
+    gpuStatus = status;
     statusSlot.replaceChildren(renderGpuStatus(status));
     if (!status.available) {
       selftest.textContent = 'kernel self-test: skipped (no WebGPU)';
@@ -129,6 +133,7 @@ export function mountGpuPanel(
     element: section,
     ready: choose(opts.preference),
     engine: () => info,
+    status: () => gpuStatus,
     setLocked(l) {
       locked = l;
       syncDisabled();

@@ -18,7 +18,7 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   evalSamples: 4, maxNewTokens: 48,
 };
 
-type NumKey = 'rank' | 'alpha' | 'dropout' | 'lr' | 'warmupRatio' | 'steps' | 'batchSize' | 'gradAccum' | 'seqLen' | 'evalEvery' | 'seed' | 'evalSamples' | 'maxNewTokens';
+export type NumKey = 'rank' | 'alpha' | 'dropout' | 'lr' | 'warmupRatio' | 'steps' | 'batchSize' | 'gradAccum' | 'seqLen' | 'evalEvery' | 'seed' | 'evalSamples' | 'maxNewTokens';
 
 export interface NumSpec {
   key: NumKey;
@@ -77,7 +77,11 @@ export function checkNumber(spec: NumSpec, raw: string): { value: number } | { p
   return { value: v };
 }
 
-const STORAGE_KEY = 'tabtune.settings.v1';
+/** Every numeric field with its bounds (also used by `tabtune browser-run` to check run.json). */
+export const NUM_FIELDS: readonly NumSpec[] = [...LORA_FIELDS, ...TRAIN_FIELDS];
+
+/** Where the form keeps what was typed (`tabtune browser-run` presets settings through it). */
+export const STORAGE_KEY = 'tabtune.settings.v1';
 
 export interface SettingsForm {
   element: HTMLElement;
