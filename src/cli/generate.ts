@@ -7,7 +7,7 @@ import { splitRolePrompt } from '../train/metrics.ts';
 import { DEFAULT_SEPARATOR } from '../data/template.ts';
 import { parse } from './args.ts';
 import { UsageError } from './errors.ts';
-import { loadAdapterFromDir, loadModelFromPath, parseBaseDtype } from './load.ts';
+import { loadAdapterFromDir, loadModelFromPath, loadSoftPromptFromDir, parseBaseDtypeChoice } from './load.ts';
 
 export async function generateCmd(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -21,17 +21,20 @@ export async function generateCmd(argv: string[]): Promise<number> {
   if (!Number.isInteger(maxNew) || maxNew < 1) throw new UsageError('--max-new-tokens must be a positive integer');
   if (!(temperature >= 0)) throw new UsageError('--temperature must be ≥ 0');
   if (!(topP > 0 && topP <= 1)) throw new UsageError('--top-p must be in (0, 1]');
-  const m = await loadModelFromPath(values.model, { hubBase: values['hub-base'] });
+  const m = await loadModelFromPath(values.model, { hubBase: values['hub-base'], baseDtype: parseBaseDtypeChoice(values['base-dtype']) });
   for (const w of m.warnings) process.stderr.write(`tabtune: warning: ${w}\n`);
   if (!m.tokenizer) throw new UsageError(`${values.model}: generating from text needs tokenizer.json beside the model`);
-  const adapter = values.adapter ? await loadAdapterFromDir(values.adapter, m.config) : null;
+  // --adapter: a LoRA, prompt-tuning or prefix-tuning adapter (PEFT layout).
+  const soft = values.adapter ? await loadSoftPromptFromDir(values.adapter, m.config) : null;
+  const adapter = values.adapter ? soft ?? await loadAdapterFromDir(values.adapter, m.config) : null;
   const separator = typeof adapter?.meta?.separator === 'string' ? adapter.meta.separator : DEFAULT_SEPARATOR;
   const system = typeof adapter?.meta?.systemPrompt === 'string' ? adapter.meta.systemPrompt : null;
   const tok = m.tokenizer;
   const messages = [...(system ? [{ role: 'system', content: system }] : []), { role: 'user', content: values.prompt }];
   const prompt = tok.encode(tok.applyChatTemplate(messages, { addGenerationPrompt: true }), { addSpecialTokens: true });
   const gpu = await createNodeGpu();
-  const model = GpuModel.create(gpu, m.config, m.weights, { baseDtype: parseBaseDtype(values['base-dtype'], m.nativeDtype), lora: adapter ? { config: adapter.config, params: adapter.params } : null });
+  const lora = adapter && 'params' in adapter ? { config: adapter.config, params: adapter.params } : null;
+  const model = GpuModel.create(gpu, m.config, m.weights, { baseDtype: m.baseDtype, lora, softPrompt: soft ? { config: soft.config, values: soft.values } : null });
   const ids = await generate(model, prompt, {
     maxNewTokens: maxNew, temperature, topP, seed, stopIds: [...tok.eosIds],
     onToken: values.json ? undefined : (id) => process.stdout.write(tok.decode([id], { skipSpecialTokens: true })),

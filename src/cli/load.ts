@@ -6,9 +6,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LoraConfig, ModelConfig } from '../engine/config.ts';
-import { BASE_DTYPES, type BaseDtype } from '../engine/quant.ts';
-import type { LoraParams, WeightMap } from '../engine/weights.ts';
+import type { LoraConfig, ModelConfig, SoftPromptConfig } from '../engine/config.ts';
+import { isSoftPromptPeftType, peftTypeOf, readSoftPromptAdapter } from '../formats/peft-prompt.ts';
+import { BASE_DTYPES, type BaseDtype, type BaseDtypeChoice } from '../engine/quant.ts';
+import type { BaseWeightMap, LoraParams } from '../engine/weights.ts';
 import { FormatError } from '../formats/errors.ts';
 import { DEFAULT_HUB_BASE, loadRemoteModel, parseModelSource, type DownloadProgress, type FileCache, type ModelSource } from '../formats/hub.ts';
 import { buildGgufModel, buildHfModel, type BuiltModel, type ModelFileSet } from '../formats/model-loader.ts';
@@ -22,9 +23,12 @@ import { UsageError } from './errors.ts';
 export interface LoadedModel {
   path: string;
   config: ModelConfig;
-  weights: WeightMap;
+  /** Linear weights in `baseDtype` (converted while reading), the rest f32. */
+  weights: BaseWeightMap;
   /** The storage type that "native" maps to for this checkpoint. */
   nativeDtype: BaseDtype;
+  /** The storage type the linear weights are held in (LoadOptions.baseDtype, `native` resolved). */
+  baseDtype: BaseDtype;
   tokenizer: TabTokenizer | null;
   warnings: string[];
 }
@@ -38,6 +42,11 @@ export interface RemoteLoadOptions {
   /** Download progress; default lines on stderr. */
   onProgress?: (p: DownloadProgress) => void;
   signal?: AbortSignal;
+}
+
+export interface LoadOptions extends RemoteLoadOptions {
+  /** The base storage type the linear weights are converted to while reading (default f32). */
+  baseDtype?: BaseDtypeChoice;
 }
 
 async function readText(path: string): Promise<string> {
@@ -67,7 +76,8 @@ function dirFileSet(dir: string): ModelFileSet & { close(): Promise<void> } {
   };
 }
 
-export async function loadModelFromPath(path: string, opts: RemoteLoadOptions = {}): Promise<LoadedModel> {
+export async function loadModelFromPath(path: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+  const dtype = opts.baseDtype ?? 'f32';
   if (!existsSync(path)) {
     const remote = parseModelSource(path);
     if (remote) return loadRemote(path, remote, opts);
@@ -76,7 +86,7 @@ export async function loadModelFromPath(path: string, opts: RemoteLoadOptions = 
   if (statSync(path).isDirectory()) {
     const files = dirFileSet(path);
     try {
-      return { path, ...(await buildHfModel(files)) };
+      return { path, ...(await buildHfModel(files, dtype)) };
     } finally {
       await files.close();
     }
@@ -84,7 +94,7 @@ export async function loadModelFromPath(path: string, opts: RemoteLoadOptions = 
   if (!path.endsWith('.gguf')) throw new UsageError(`${path}: expected a .gguf file or a directory with config.json and *.safetensors`);
   const src = await openFileSource(path);
   try {
-    return { path, ...(await buildGgufModel(src)) };
+    return { path, ...(await buildGgufModel(src, dtype)) };
   } finally {
     await src.close();
   }
@@ -107,7 +117,7 @@ function stderrProgress(): (p: DownloadProgress) => void {
   };
 }
 
-async function loadRemote(path: string, source: ModelSource, opts: RemoteLoadOptions): Promise<LoadedModel> {
+async function loadRemote(path: string, source: ModelSource, opts: LoadOptions): Promise<LoadedModel> {
   const baseUrl = opts.hubBase ?? process.env.TABTUNE_HUB_BASE ?? DEFAULT_HUB_BASE;
   if (source.kind === 'hub' && !/^https?:\/\/[^/]/i.test(baseUrl)) throw new UsageError(`--hub-base must be an http(s) URL (got "${baseUrl}")`);
   let built: BuiltModel;
@@ -121,7 +131,7 @@ async function loadRemote(path: string, source: ModelSource, opts: RemoteLoadOpt
       onWarning: (w) => process.stderr.write(`tabtune: warning: ${w}\n`),
     });
     try {
-      built = await remote.build();
+      built = await remote.build(opts.baseDtype ?? 'f32');
     } finally {
       await remote.close(); // the weights were read from the cache by ranges; the handles go now
     }
@@ -167,9 +177,44 @@ export async function loadAdapterFromDir(dir: string, model: ModelConfig): Promi
   }
 }
 
-export function parseBaseDtype(s: string | undefined, native: BaseDtype): BaseDtype {
+/**
+ * A PROMPT_TUNING / PREFIX_TUNING adapter directory (PEFT layout, formats/peft-prompt.ts), or null when
+ * `dir` holds another adapter type (LoRA: loadAdapterFromDir).
+ */
+export async function loadSoftPromptFromDir(dir: string, model: ModelConfig): Promise<{ config: SoftPromptConfig; values: Float32Array; meta: Record<string, unknown> | null } | null> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: not an adapter directory`);
+  const cfgPath = join(dir, ADAPTER_CONFIG), wPath = join(dir, ADAPTER_WEIGHTS);
+  if (!existsSync(cfgPath)) throw new FormatError(dir, `${ADAPTER_CONFIG} is missing`);
+  const text = await readText(cfgPath);
+  if (!isSoftPromptPeftType(peftTypeOf(text))) return null;
+  if (!existsSync(wPath)) throw new FormatError(dir, `${ADAPTER_WEIGHTS} is missing`);
+  const src = await openFileSource(wPath);
+  try {
+    const sp = await readSoftPromptAdapter(text, await openSafetensors(src), model, cfgPath);
+    const metaPath = join(dir, 'tabtune.json');
+    let meta: Record<string, unknown> | null = null;
+    if (existsSync(metaPath)) {
+      try {
+        meta = JSON.parse(await readText(metaPath));
+      } catch {
+        throw new FormatError(metaPath, 'not valid JSON');
+      }
+    }
+    return { ...sp, meta };
+  } finally {
+    await src.close();
+  }
+}
+
+/** --base-dtype as given (default native), checked; pass it to loadModelFromPath, which resolves native. */
+export function parseBaseDtypeChoice(s: string | undefined): BaseDtypeChoice {
   const v = s ?? 'native';
-  if (v === 'native') return native;
-  if ((BASE_DTYPES as readonly string[]).includes(v)) return v as BaseDtype;
+  if (v === 'native' || (BASE_DTYPES as readonly string[]).includes(v)) return v as BaseDtypeChoice;
   throw new UsageError(`--base-dtype must be native, ${BASE_DTYPES.join(', ')} (got "${v}")`);
+}
+
+/** --base-dtype resolved against a checkpoint's native type (for a model loaded before the choice is known). */
+export function parseBaseDtype(s: string | undefined, native: BaseDtype): BaseDtype {
+  const v = parseBaseDtypeChoice(s);
+  return v === 'native' ? native : v;
 }

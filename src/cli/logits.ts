@@ -1,11 +1,11 @@
-// `tabtune logits --model <path> --tokens 1,2,3 [--adapter DIR] [--base-dtype native|f32|int8|int4]
+// `tabtune logits --model <path> --tokens 1,2,3 [--adapter DIR] [--base-dtype native|f32|f16|int8|int4]
 //  [--backend webgpu|reference] [--positions all|last]` → JSON {"vocab": V, "logits": [[V floats] per position]}.
 import { GpuModel } from '../engine/model.ts';
 import { effectiveWeights } from '../engine/weights.ts';
 import { createNodeGpu } from '../gpu/node.ts';
 import { parse } from './args.ts';
 import { UsageError } from './errors.ts';
-import { loadAdapterFromDir, loadModelFromPath, parseBaseDtype } from './load.ts';
+import { loadAdapterFromDir, loadModelFromPath, parseBaseDtypeChoice } from './load.ts';
 
 export async function logits(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -26,12 +26,12 @@ export async function logits(argv: string[]): Promise<number> {
   if (ids.some((s) => !/^\d+$/.test(s))) throw new UsageError(`--tokens must be comma-separated non-negative integers (got "${values.tokens}")`);
   const tokens = Int32Array.from(ids.map(Number));
 
-  const m = await loadModelFromPath(values.model, { hubBase: values['hub-base'] });
+  const m = await loadModelFromPath(values.model, { hubBase: values['hub-base'], baseDtype: parseBaseDtypeChoice(values['base-dtype']) });
   for (const w of m.warnings) process.stderr.write(`tabtune: warning: ${w}\n`);
   const V = m.config.vocabSize;
   const bad = tokens.find((t) => t >= V);
   if (bad !== undefined) throw new UsageError(`--tokens: id ${bad} is outside the vocabulary of ${values.model} (0..${V - 1})`);
-  const dtype = parseBaseDtype(values['base-dtype'], m.nativeDtype);
+  const dtype = m.baseDtype;
   const adapter = values.adapter ? await loadAdapterFromDir(values.adapter, m.config) : null;
   const lora = adapter ? { config: adapter.config, params: adapter.params } : null;
   const T = tokens.length;

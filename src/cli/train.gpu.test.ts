@@ -52,6 +52,43 @@ describe('tabtune train / generate', () => {
     expect(Object.keys(j).sort()).toEqual(['answer', 'role_prompt', 'text']);
   });
 
+  for (const method of ['prompt', 'prefix'] as const) {
+    it(`--method ${method}: trains a soft prompt, writes a ${method === 'prompt' ? 'PROMPT' : 'PREFIX'}_TUNING adapter, resumes, generates with it`, () => {
+      const out = join(dir, `out-${method}`);
+      const args = ['train', '--model', join(dir, 'model'), '--data', join(dir, 'data.jsonl'), '--out', out, '--steps', '4', '--batch', '4', '--eval-every', '2', '--eval-samples', '1', '--engine', 'wasm', '--seq-len', '64', '--method', method, '--virtual-tokens', '3', ...(method === 'prompt' ? ['--prompt-init', 'text:As a tester'] : [])];
+      const r = tabtune(...args, '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+      // tiny model: C = 32, 1 layer, 2 kv heads × 8
+      expect(summary).toMatchObject({ ok: true, steps: 4, trainableParameters: method === 'prompt' ? 3 * 32 : 1 * 2 * 3 * 16 });
+      expect(summary.finalLoss).toBeLessThan(summary.firstLoss);
+      const cfg = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'));
+      expect(cfg).toMatchObject({ peft_type: method === 'prompt' ? 'PROMPT_TUNING' : 'PREFIX_TUNING', num_virtual_tokens: 3, num_layers: 1 });
+      expect(JSON.parse(readFileSync(join(out, 'tabtune.json'), 'utf8'))).toMatchObject({ method, virtualTokens: 3 });
+      const again = tabtune(...args, '--resume', out, '--quiet');
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/resumed at step 4/);
+      const g = tabtune('generate', '--model', join(dir, 'model'), '--adapter', out, '--prompt', 'Why 1?', '--max-new-tokens', '4', '--json');
+      expect(g.code, g.stderr).toBe(0);
+      expect(Object.keys(JSON.parse(g.stdout)).sort()).toEqual(['answer', 'role_prompt', 'text']);
+    });
+  }
+
+  it('--method: bad values and LoRA-only flags exit 2', () => {
+    const base = ['train', '--model', join(dir, 'model'), '--data', join(dir, 'data.jsonl'), '--out', join(dir, 'x')];
+    for (const [extra, re] of [
+      [['--method', 'ia3'], /--method must be lora, prompt or prefix/],
+      [['--method', 'prompt', '--rank', '4'], /--rank, --alpha and --targets go with --method lora/],
+      [['--virtual-tokens', '4'], /go with --method prompt or prefix/],
+      [['--method', 'prefix', '--prompt-init', 'text:hi'], /goes with --method prompt/],
+      [['--method', 'prompt', '--prompt-init', 'words'], /--prompt-init must be random or text:/],
+    ] as [string[], RegExp][]) {
+      const r = tabtune(...base, ...extra);
+      expect(r.code, extra.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(re);
+    }
+  });
+
   it('bad input ends in one line and exit 2', () => {
     const m = join(dir, 'model');
     const empty = join(dir, 'empty.jsonl');

@@ -168,3 +168,43 @@ export function linearShape(cfg: ModelConfig, name: LoraTarget): [number, number
     case 'down_proj': return [C, F];
   }
 }
+
+/**
+ * Soft-prompt methods (recipes.md §4), the alternatives to LoRA; the base stays frozen and only these
+ * values train. P below = the number of virtual tokens.
+ *   'prompt'  prompt tuning: P trainable input embeddings [P, C] prepended to the token embeddings. The
+ *             virtual tokens take positions 0..P−1 (RoPE) and the real tokens P..P+T−1, as PEFT does
+ *             (it concatenates inputs_embeds); they carry no loss.
+ *   'prefix'  prefix tuning / P-Tuning v2 without reparameterization: per layer trainable keys and values
+ *             [L, 2, P, KV·D] (2 = key, value; KV heads, so GQA shares them like real keys). Every real
+ *             token attends to all P slots, causal masking applies inside the sequence only. The prefix
+ *             keys are used as stored (no RoPE is applied to them) and the real tokens take positions
+ *             P..P+T−1: exactly HF's past_key_values of length P, which is how PEFT feeds them.
+ *             (With a sliding window W, slot j counts as position j: a query at position P+t sees it
+ *             when P+t−W < j, as HF's cache would.)
+ */
+export type SoftPromptMethod = 'prompt' | 'prefix';
+export const SOFT_PROMPT_METHODS: readonly SoftPromptMethod[] = ['prompt', 'prefix'];
+
+export interface SoftPromptConfig {
+  method: SoftPromptMethod;
+  /** P */
+  virtualTokens: number;
+  /** Prompt tuning's initial values: random vocabulary rows' embeddings (seeded), or an init text's tokens. */
+  init: { kind: 'random' } | { kind: 'text'; text: string };
+}
+
+/** Floats in the trainable tensor: P·C (prompt) or L·2·P·KV·D (prefix). */
+export function softPromptSize(cfg: ModelConfig, sp: Pick<SoftPromptConfig, 'method' | 'virtualTokens'>): number {
+  return sp.method === 'prompt' ? sp.virtualTokens * cfg.hiddenSize : cfg.numLayers * 2 * sp.virtualTokens * cfg.numKvHeads * cfg.headDim;
+}
+
+/** Positions the virtual tokens occupy before the real ones (P for both methods; 0 without). */
+export function virtualPositions(sp: Pick<SoftPromptConfig, 'virtualTokens'> | null | undefined): number {
+  return sp?.virtualTokens ?? 0;
+}
+
+/** The trainable tensor's name (optimizer state, checkpoints). */
+export function softPromptName(sp: Pick<SoftPromptConfig, 'method'>): string {
+  return sp.method === 'prompt' ? 'prompt_embeddings' : 'prefix_key_values';
+}

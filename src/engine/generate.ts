@@ -52,7 +52,8 @@ export function sample(logits: ArrayLike<number>, temperature: number, topP: num
 /** Generate up to maxNewTokens ids after `prompt` (the prompt itself is not returned). */
 export async function generate(model: GpuModel, prompt: number[], o: GenerateOptions): Promise<number[]> {
   if (prompt.length === 0) throw new Error('generate: empty prompt');
-  const maxT = Math.min(model.cfg.maxPositionEmbeddings, prompt.length + o.maxNewTokens);
+  // A soft prompt (prompt / prefix tuning) takes its virtual positions in front of the prompt.
+  const maxT = Math.min(model.cfg.maxPositionEmbeddings - model.virtualPositions, prompt.length + o.maxNewTokens);
   const budget = maxT - prompt.length;
   if (budget <= 0) return [];
   const rng = new Rng(o.seed ?? 0);

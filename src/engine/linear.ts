@@ -9,9 +9,11 @@
 // in the backward, into the same scratch xd [N,in] the forward used.
 //
 // W is never rebuilt and never dequantized as a whole: f16/int8/int4 weights are dequantized inside the
-// qmatmul kernels. A W larger than the device's storage binding limit is held as row chunks W_c (see
-// split.ts): the forward computes each chunk's y_c [N, rows_c] into a scratch buffer and copies it into
-// y's columns; the backward copies dY's columns out and accumulates dY_c·W_c into dX. The embedding
+// qmatmul kernels. W arrives as f32 or already quantized (the loaders quantize while streaming); a W
+// already in the requested dtype is uploaded as is, any other is converted here (quant.ts toBaseDtype).
+// A W larger than the device's storage binding limit is held as row chunks W_c (see split.ts): the
+// forward computes each chunk's y_c [N, rows_c] into a scratch buffer and copies it into y's columns;
+// the backward copies dY's columns out and accumulates dY_c·W_c into dX. The embedding
 // table and the LM head are Linear objects too (f32, no bias, no LoRA), so they split the same way.
 // Parameter grads use += (accumulation over micro-batches); dX uses = or += as asked.
 import type { Gpu } from '../gpu/gpu.ts';
@@ -19,7 +21,7 @@ import { matmul } from '../kernels/matmul/matmul.ts';
 import { qmatmulBackward, qmatmulForward, uploadQuantized, type GpuQuantized } from '../kernels/qmatmul/qmatmul.ts';
 import { addBias, copyCols } from '../kernels/elementwise/elementwise.ts';
 import { dropout } from '../kernels/dropout/dropout.ts';
-import { bytesPerRow, quantize, sliceRows, type BaseDtype } from './quant.ts';
+import { bytesPerRow, sliceRows, toBaseDtype, type BaseDtype, type QuantizedMatrix } from './quant.ts';
 import type { Recorder } from './recorder.ts';
 import { PlanError, planRowChunks } from './split.ts';
 
@@ -68,19 +70,19 @@ export class Linear {
     readonly name: string,
     readonly out: number,
     readonly inn: number,
-    weight: Float32Array,
+    weight: Float32Array | QuantizedMatrix,
     bias: Float32Array | null,
     dtype: BaseDtype,
     maxBindingBytes = gpu.device.limits.maxStorageBufferBindingSize,
   ) {
     this.dtype = dtype;
     const plan = planRowChunks(`${name}.weight`, out, bytesPerRow(dtype, inn), maxBindingBytes);
-    const q = dtype === 'f32' ? null : quantize(weight, out, inn, dtype);
+    const stored = toBaseDtype(weight, out, inn, dtype);
     const label = (i: number) => (plan.length === 1 ? name : `${name}.rows${i}`);
-    this.chunks = plan.map(({ r0, rows }, i) => (q
-      ? { r0, rows, w: null, q: uploadQuantized(this.gpu, sliceRows(q, r0, rows), label(i)) }
-      : { r0, rows, w: this.gpu.upload(`${label(i)}.weight`, weight.subarray(r0 * inn, (r0 + rows) * inn)), q: null }));
-    this.baseBytes = q ? q.quants.byteLength + q.scales.byteLength : weight.byteLength;
+    this.chunks = plan.map(({ r0, rows }, i) => (stored instanceof Float32Array
+      ? { r0, rows, w: this.gpu.upload(`${label(i)}.weight`, stored.subarray(r0 * inn, (r0 + rows) * inn)), q: null }
+      : { r0, rows, w: null, q: uploadQuantized(this.gpu, sliceRows(stored, r0, rows), label(i)) }));
+    this.baseBytes = stored instanceof Float32Array ? stored.byteLength : stored.quants.byteLength + stored.scales.byteLength;
     this.bias = bias ? gpu.upload(`${name}.bias`, bias) : null;
   }
 

@@ -17,24 +17,35 @@
 // row chunks (split.ts, linear.ts); activations must each fit one binding (PlanError otherwise).
 //
 // The backward is the forward read in reverse, layer by layer. Activation grads use "=", parameter
-// (LoRA) grads use "+=" so that micro-batches accumulate. With gradient checkpointing only x_l is kept
-// per layer and each layer's forward is recomputed right before its backward.
+// (LoRA, soft-prompt) grads use "+=" so that micro-batches accumulate. With gradient checkpointing only
+// x_l is kept per layer and each layer's forward is recomputed right before its backward.
+//
+// Soft prompts (config.ts SoftPromptConfig; P virtual tokens), the alternative to LoRA:
+//   prompt tuning  the workspace holds T' = P + T rows per sequence: rows 0..P−1 of x_0 are the prompt
+//                  embeddings E_p [P, C] (copied in after the token gather, which writes zeros for the
+//                  out-of-vocabulary ids put there), positions 0..T'−1, no loss on the virtual rows;
+//                  the backward ends with dE_p += Σ_b dx_0[b, 0..P−1]. Callers see T rows only.
+//   prefix tuning  attention gets each layer's K/V prefix (kernels/attention `prefix`), q and k are
+//                  rotated at positions P..P+T−1; the attention backward adds the prefix gradients.
+// Decoding puts the virtual tokens in front of the KV cache (prompt: a prefill of E_p; prefix: the
+// prefix K/V copied into cache rows 0..P−1), so the real tokens continue at position P.
 import type { Gpu } from '../gpu/gpu.ts';
 import { attention, attentionBackward } from '../kernels/attention/attention.ts';
 import { crossEntropy, crossEntropyAndGrad } from '../kernels/cross_entropy/cross_entropy.ts';
-import { add, copy } from '../kernels/elementwise/elementwise.ts';
+import { add, copy, copyCols } from '../kernels/elementwise/elementwise.ts';
 import { attentionDecode } from '../kernels/attention_decode/attention_decode.ts';
 import { embeddingChunks } from '../kernels/embedding/embedding.ts';
 import { rmsnorm, rmsnormBackward } from '../kernels/rmsnorm/rmsnorm.ts';
 import { rope, ropeBackward } from '../kernels/rope/rope.ts';
 import { swiglu, swigluBackward } from '../kernels/swiglu/swiglu.ts';
-import { type LoraConfig, type LoraTarget, type ModelConfig, LORA_TARGETS, linearShape, loraScale, ropeInvFreq } from './config.ts';
+import { type LoraConfig, type LoraTarget, type ModelConfig, type SoftPromptConfig, LORA_TARGETS, linearShape, loraScale, ropeInvFreq, softPromptName, softPromptSize } from './config.ts';
+import { matmul } from '../kernels/matmul/matmul.ts';
 import { type DropoutKey, dropoutStream } from './dropout.ts';
 import { Linear, type LinearDropout } from './linear.ts';
 import { type BaseDtype, bytesPerRow } from './quant.ts';
 import { Recorder } from './recorder.ts';
 import { PlanError, planRowChunks } from './split.ts';
-import { type LoraParams, type WeightMap, lmHead, modulePath, validateWeights } from './weights.ts';
+import { type BaseWeightMap, type LoraParams, lmHead, modulePath, tensorF32, tensorSource, validateWeights } from './weights.ts';
 
 export { PlanError } from './split.ts';
 
@@ -50,6 +61,16 @@ export interface ModelOptions {
   maxBindingBytes?: number;
   /** Seed of the LoRA dropout masks (default 0); see DropoutKey. */
   dropoutSeed?: number;
+  /** Prompt or prefix tuning (instead of, or besides, LoRA): its config and current values. */
+  softPrompt?: { config: SoftPromptConfig; values: Float32Array } | null;
+}
+
+/** The trainable soft prompt on the GPU: prompt [P, C] or prefix [L, 2, P, KV·D], and its gradient. */
+interface SoftPromptBuffers {
+  config: SoftPromptConfig;
+  param: GPUBuffer;
+  grad: GPUBuffer;
+  size: number;
 }
 
 export interface Batch {
@@ -71,7 +92,8 @@ interface LayerActs {
 }
 
 interface Workspace {
-  B: number; T: number; N: number;
+  /** T counts the virtual rows of prompt tuning (T = P + the caller's T when `virt` = P). */
+  B: number; T: number; N: number; virt: number;
   tokens: GPUBuffer; targets: GPUBuffer; mask: GPUBuffer;
   xs: GPUBuffer[]; // x_0 .. x_L, [N,C] each
   acts: LayerActs[]; // L sets, or 1 shared set with checkpointing
@@ -82,14 +104,19 @@ interface Workspace {
   dg: GPUBuffer; du: GPUBuffer; dhm: GPUBuffer; dlora: GPUBuffer | null;
   /** [N, max in] LoRA dropout scratch (null when p = 0); [N, max chunk rows] for split weights. */
   xdrop: GPUBuffer | null; split: GPUBuffer | null;
+  /** [B] ones: sums the prompt gradient over the batch (prompt tuning only). */
+  ones: GPUBuffer | null;
   all: GPUBuffer[];
 }
 
 /** KV cache and scratch for incremental decoding (batch 1). */
 interface DecodeState {
-  maxT: number;
+  maxT: number; // real tokens the cache can still take after the virtual ones
+  rows: number; // cache rows: virt + maxT
+  virt: number; // virtual positions in front (soft prompt), 0 without
+  virtPending: boolean; // the virtual rows are not in the cache yet (filled by the first decode)
   chunk: number; // most new tokens per step (prefill is cut into chunks of this size)
-  pos: number; // tokens already in the cache
+  pos: number; // positions already in the cache, virtual ones included
   kc: GPUBuffer[]; vc: GPUBuffer[]; // per layer [maxT, KV·D]
   tokens: GPUBuffer; x: GPUBuffer; x1: GPUBuffer; xn: GPUBuffer; rstd: GPUBuffer;
   q: GPUBuffer; k: GPUBuffer; v: GPUBuffer; o: GPUBuffer;
@@ -121,7 +148,9 @@ const f32 = 4;
  * Bytes a (config, batch, sequence, options) needs on the GPU, computed before allocating anything.
  * With `maxBindingBytes`, the scratch that split weights need is counted too.
  */
-export function planMemory(cfg: ModelConfig, B: number, T: number, o: { baseDtype: BaseDtype; lora: LoraConfig | null; checkpointing?: boolean; maxBindingBytes?: number }): MemoryPlan {
+export function planMemory(cfg: ModelConfig, B: number, T: number, o: { baseDtype: BaseDtype; lora: LoraConfig | null; checkpointing?: boolean; maxBindingBytes?: number; softPrompt?: SoftPromptConfig | null }): MemoryPlan {
+  // Prompt tuning puts its P virtual rows in front of every sequence; their values and grads count as adapter bytes.
+  if (o.softPrompt?.method === 'prompt') T += o.softPrompt.virtualTokens;
   const N = B * T, C = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize;
   const qd = cfg.numHeads * cfg.headDim, kvd = cfg.numKvHeads * cfg.headDim;
   const perWeight = (out: number, inn: number) => out * bytesPerRow(o.baseDtype, inn);
@@ -143,6 +172,7 @@ export function planMemory(cfg: ModelConfig, B: number, T: number, o: { baseDtyp
   let lora = 0;
   const R = o.lora?.rank ?? 0;
   if (o.lora) for (const t of o.lora.targets) { const [out, inn] = linearShape(cfg, t); lora += cfg.numLayers * 2 * R * (out + inn) * f32; }
+  if (o.softPrompt) lora += 2 * softPromptSize(cfg, o.softPrompt) * f32;
   const nTargets = o.lora?.targets.length ?? 0;
   const maxIn = Math.max(0, ...(o.lora?.targets ?? []).map((t) => linearShape(cfg, t)[1]));
   const dropScratch = o.lora && o.lora.dropout > 0 ? N * maxIn : 0;
@@ -168,6 +198,8 @@ export class GpuModel {
   /** When false, inference (logits, decoding) runs the base model without the LoRA path. */
   adapterEnabled = true;
   readonly loraConfig: LoraConfig | null;
+  /** Prompt / prefix tuning parameters (null without). */
+  private soft: SoftPromptBuffers | null = null;
   /** The storage binding limit weights and activations are planned against. */
   readonly maxBindingBytes: number;
 
@@ -176,17 +208,17 @@ export class GpuModel {
     this.maxBindingBytes = Math.min(gpu.device.limits.maxStorageBufferBindingSize, opts.maxBindingBytes ?? Infinity);
   }
 
-  static create(gpu: Gpu, cfg: ModelConfig, weights: WeightMap, opts: ModelOptions): GpuModel {
+  static create(gpu: Gpu, cfg: ModelConfig, weights: BaseWeightMap, opts: ModelOptions): GpuModel {
     validateWeights(cfg, weights);
     if (cfg.ropeLayout !== 'half' && cfg.ropeLayout !== 'interleaved') throw new PlanError(`unknown rope layout ${cfg.ropeLayout}`);
     const lora = opts.lora?.config;
     if (lora && !(lora.dropout >= 0 && lora.dropout < 1)) throw new PlanError(`LoRA dropout must be in [0, 1), got ${lora.dropout}`);
     const m = new GpuModel(gpu, cfg, opts);
     const limit = m.maxBindingBytes, V = cfg.vocabSize, C = cfg.hiddenSize;
-    const get = (n: string) => weights.get(n)!.data;
+    const get = (n: string) => tensorF32(weights.get(n)!); // f32 tensors (validateWeights: only linear weights may be quantized)
     m.embed = new Linear(gpu, 'model.embed_tokens', V, C, get('model.embed_tokens.weight'), null, 'f32', limit);
     m.finalNorm = gpu.upload('norm', get('model.norm.weight'));
-    m.lmHead = cfg.tieWordEmbeddings ? m.embed : new Linear(gpu, 'lm_head', V, C, lmHead(cfg, weights).data, null, 'f32', limit);
+    m.lmHead = cfg.tieWordEmbeddings ? m.embed : new Linear(gpu, 'lm_head', V, C, tensorF32(lmHead(cfg, weights)), null, 'f32', limit);
     m.invFreq = gpu.upload('rope.inv_freq', Float32Array.from(ropeInvFreq(cfg)));
     const scale = opts.lora ? loraScale(opts.lora.config) : 0;
     for (let i = 0; i < cfg.numLayers; i++) {
@@ -195,7 +227,7 @@ export class GpuModel {
         const [out, inn] = linearShape(cfg, t);
         const p = modulePath(i, t);
         const bias = cfg.attentionBias && (t === 'q_proj' || t === 'k_proj' || t === 'v_proj') ? get(`${p}.bias`) : null;
-        const l = new Linear(gpu, p, out, inn, get(`${p}.weight`), bias, opts.baseDtype, limit);
+        const l = new Linear(gpu, p, out, inn, tensorSource(weights.get(`${p}.weight`)!), bias, opts.baseDtype, limit);
         const lp = opts.lora?.params.get(p);
         if (opts.lora && opts.lora.config.targets.includes(t)) {
           if (!lp) throw new PlanError(`LoRA parameters for ${p} are missing`);
@@ -211,12 +243,40 @@ export class GpuModel {
       }
       m.layers.push({ inputNorm: gpu.upload(`layer${i}.input_layernorm`, get(`model.layers.${i}.input_layernorm.weight`)), postNorm: gpu.upload(`layer${i}.post_attention_layernorm`, get(`model.layers.${i}.post_attention_layernorm.weight`)), lin });
     }
+    const sp = opts.softPrompt;
+    if (sp) {
+      const size = softPromptSize(cfg, sp.config);
+      if (!(Number.isInteger(sp.config.virtualTokens) && sp.config.virtualTokens >= 1)) throw new PlanError(`the number of virtual tokens must be a positive integer, got ${sp.config.virtualTokens}`);
+      if (sp.values.length !== size) throw new PlanError(`${sp.config.method} tuning parameters have ${sp.values.length} values, expected ${size}`);
+      const name = softPromptName(sp.config);
+      m.soft = { config: sp.config, param: gpu.upload(name, sp.values), grad: gpu.createBuffer(`${name}.grad`, size * f32), size };
+    }
     return m;
   }
 
-  /** Allocate (or reuse) activation buffers for batch B × sequence T. */
-  private workspace(B: number, T: number): Workspace {
-    if (this.ws && this.ws.B === B && this.ws.T === T) return this.ws;
+  /** The soft-prompt config (null without prompt / prefix tuning). */
+  get softPromptConfig(): SoftPromptConfig | null {
+    return this.soft?.config ?? null;
+  }
+
+  /** Virtual tokens of prompt tuning put in front of each sequence by this call (0: none). */
+  private promptRows(useAdapter: boolean): number {
+    return useAdapter && this.soft?.config.method === 'prompt' ? this.soft.config.virtualTokens : 0;
+  }
+
+  /** Prefix slots attention sees (0: none). */
+  private prefixSlots(useAdapter: boolean): number {
+    return useAdapter && this.soft?.config.method === 'prefix' ? this.soft.config.virtualTokens : 0;
+  }
+
+  /** Positions the soft prompt takes in front of the real tokens when the adapter is on (prompt or prefix). */
+  get virtualPositions(): number {
+    return this.adapterEnabled ? (this.soft?.config.virtualTokens ?? 0) : 0;
+  }
+
+  /** Allocate (or reuse) activation buffers for batch B × sequence T (T includes `virt` prompt rows). */
+  private workspace(B: number, T: number, virt = 0): Workspace {
+    if (this.ws && this.ws.B === B && this.ws.T === T) { this.ws.virt = virt; return this.ws; }
     this.freeWorkspace();
     const { gpu, cfg } = this;
     const N = B * T, C = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize;
@@ -243,7 +303,7 @@ export class GpuModel {
     }
     const xs = Array.from({ length: cfg.numLayers + 1 }, (_, i) => buf(`x${i}`, N * C));
     this.ws = {
-      B, T, N, all, acts, xs,
+      B, T, N, virt, all, acts, xs,
       tokens: buf('tokens', N), targets: buf('targets', N), mask: buf('mask', N),
       xf: buf('xf', N * C), rstdf: buf('rstdf', N), logits: buf('logits', N * V), loss: buf('loss', N),
       dres: buf('dres', N * C), dxn: buf('dxn', N * C), tmpC: buf('tmpC', N * C),
@@ -251,7 +311,9 @@ export class GpuModel {
       dg: buf('dg', N * F), du: buf('du', N * F), dhm: buf('dhm', N * F), dlora: R ? buf('dlora', N * R) : null,
       xdrop: this.dropoutP > 0 ? buf('lora.xdrop', N * Math.max(...this.loraConfig!.targets.map((t) => linearShape(cfg, t)[1]))) : null,
       split: this.splitRows ? buf('split.scratch', N * this.splitRows) : null,
+      ones: this.soft?.config.method === 'prompt' ? buf('ones', B) : null,
     };
+    if (this.ws.ones) gpu.write(this.ws.ones, new Float32Array(B).fill(1));
     return this.ws;
   }
 
@@ -278,6 +340,12 @@ export class GpuModel {
     return { stream: dropoutStream(key, l, t), p: this.dropoutP, xd: ws.xdrop };
   }
 
+  /** Layer l's K/V prefix for kernels/attention (undefined without prefix tuning or with P = 0). */
+  private prefixArg(l: number, P: number): { pkv: GPUBuffer; P: number; offset: number } | undefined {
+    if (P === 0) return undefined;
+    return { pkv: this.soft!.param, P, offset: l * 2 * P * this.cfg.numKvHeads * this.cfg.headDim };
+  }
+
   private freeWorkspace(): void {
     if (this.ws) this.gpu.destroyAll(this.ws.all);
     this.ws = null;
@@ -287,12 +355,24 @@ export class GpuModel {
     return ws.acts[this.opts.checkpointing ? 0 : layer];
   }
 
+  /**
+   * Tokens (and targets, mask) [B × T_caller] into the workspace; with prompt tuning each row gets
+   * ws.virt virtual rows in front: id V (the gather writes zeros there, the prompt is copied in
+   * after), target 0, mask 0.
+   */
   private uploadBatch(ws: Workspace, tokens: Int32Array, targets?: Int32Array, mask?: Float32Array): void {
-    const V = this.cfg.vocabSize;
+    const V = this.cfg.vocabSize, P = ws.virt, T = ws.T - P;
     for (const t of tokens) if (t < 0 || t >= V || !Number.isInteger(t)) throw new PlanError(`token id ${t} is outside the vocabulary (0..${V - 1})`);
-    this.gpu.write(ws.tokens, new Uint32Array(tokens));
-    if (targets) this.gpu.write(ws.targets, new Uint32Array(targets.map((t) => (t >= 0 && t < V ? t : 0))));
-    if (mask) this.gpu.write(ws.mask, mask);
+    const pad = <A extends Uint32Array | Float32Array>(src: ArrayLike<number>, out: A, fill: number): A => {
+      for (let b = 0; b < ws.B; b++) {
+        out.fill(fill, b * ws.T, b * ws.T + P);
+        for (let t = 0; t < T; t++) out[b * ws.T + P + t] = src[b * T + t];
+      }
+      return out;
+    };
+    this.gpu.write(ws.tokens, pad(tokens, new Uint32Array(ws.N), V));
+    if (targets) this.gpu.write(ws.targets, pad(targets.map((t) => (t >= 0 && t < V ? t : 0)), new Uint32Array(ws.N), 0));
+    if (mask) this.gpu.write(ws.mask, pad(mask, new Float32Array(ws.N), 0));
   }
 
   /**
@@ -310,9 +390,10 @@ export class GpuModel {
     lin.q_proj.forward(rec, a.xn1, a.q, N, h('q_proj'), o('q_proj'));
     lin.k_proj.forward(rec, a.xn1, a.k, N, h('k_proj'), o('k_proj'));
     lin.v_proj.forward(rec, a.xn1, a.v, N, h('v_proj'), o('v_proj'));
-    rec.keep(rope(gpu, rec.pass, { x: a.q, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numHeads, D: cfg.headDim, posOffset: 0, layout: cfg.ropeLayout }));
-    rec.keep(rope(gpu, rec.pass, { x: a.k, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numKvHeads, D: cfg.headDim, posOffset: 0, layout: cfg.ropeLayout }));
-    rec.keep(attention(gpu, rec.pass, { q: a.q, k: a.k, v: a.v, o: a.o, lse: a.lse, B: ws.B, T: ws.T, H: cfg.numHeads, KV: cfg.numKvHeads, D: cfg.headDim, slidingWindow: cfg.slidingWindow ?? 0 }));
+    const P = this.prefixSlots(useAdapter);
+    rec.keep(rope(gpu, rec.pass, { x: a.q, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numHeads, D: cfg.headDim, posOffset: P, layout: cfg.ropeLayout }));
+    rec.keep(rope(gpu, rec.pass, { x: a.k, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numKvHeads, D: cfg.headDim, posOffset: P, layout: cfg.ropeLayout }));
+    rec.keep(attention(gpu, rec.pass, { q: a.q, k: a.k, v: a.v, o: a.o, lse: a.lse, B: ws.B, T: ws.T, H: cfg.numHeads, KV: cfg.numKvHeads, D: cfg.headDim, slidingWindow: cfg.slidingWindow ?? 0, prefix: this.prefixArg(l, P) }));
     lin.o_proj.forward(rec, a.o, a.x1, N, h('o_proj'), o('o_proj'));
     rec.keep(add(gpu, rec.pass, { a: a.x1, b: x, count: N * cfg.hiddenSize }));
     rec.keep(rmsnorm(gpu, rec.pass, { x: a.x1, w: L.postNorm, y: a.xn2, rstd: a.rstd2, N, C: cfg.hiddenSize, eps: cfg.rmsNormEps }));
@@ -339,9 +420,10 @@ export class GpuModel {
     rec.keep(add(gpu, rec.pass, { a: ws.dres, b: ws.tmpC, count: N * C }));
     // attention
     lin.o_proj.backward(rec, ws.dres, a.o, h('o_proj'), ws.dO, ws.dlora, N, false, o('o_proj'));
-    rec.keep(attentionBackward(gpu, rec.pass, { q: a.q, k: a.k, v: a.v, o: a.o, lse: a.lse, dO: ws.dO, dq: ws.dq, dk: ws.dk, dv: ws.dv, B: ws.B, T: ws.T, H: cfg.numHeads, KV: cfg.numKvHeads, D: cfg.headDim, slidingWindow: cfg.slidingWindow ?? 0 }));
-    rec.keep(ropeBackward(gpu, rec.pass, { dx: ws.dq, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numHeads, D: cfg.headDim, posOffset: 0, layout: cfg.ropeLayout }));
-    rec.keep(ropeBackward(gpu, rec.pass, { dx: ws.dk, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numKvHeads, D: cfg.headDim, posOffset: 0, layout: cfg.ropeLayout }));
+    const P = this.prefixSlots(true);
+    rec.keep(attentionBackward(gpu, rec.pass, { q: a.q, k: a.k, v: a.v, o: a.o, lse: a.lse, dO: ws.dO, dq: ws.dq, dk: ws.dk, dv: ws.dv, B: ws.B, T: ws.T, H: cfg.numHeads, KV: cfg.numKvHeads, D: cfg.headDim, slidingWindow: cfg.slidingWindow ?? 0, prefix: this.prefixArg(l, P), dpkv: this.soft?.grad }));
+    rec.keep(ropeBackward(gpu, rec.pass, { dx: ws.dq, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numHeads, D: cfg.headDim, posOffset: P, layout: cfg.ropeLayout }));
+    rec.keep(ropeBackward(gpu, rec.pass, { dx: ws.dk, invFreq: this.invFreq, N, T: ws.T, numHeads: cfg.numKvHeads, D: cfg.headDim, posOffset: P, layout: cfg.ropeLayout }));
     lin.q_proj.backward(rec, ws.dq, a.xn1, h('q_proj'), ws.dxn, ws.dlora, N, false, o('q_proj'));
     lin.k_proj.backward(rec, ws.dk, a.xn1, h('k_proj'), ws.dxn, ws.dlora, N, true, o('k_proj'));
     lin.v_proj.backward(rec, ws.dv, a.xn1, h('v_proj'), ws.dxn, ws.dlora, N, true, o('v_proj'));
@@ -354,6 +436,8 @@ export class GpuModel {
     const { gpu, cfg } = this;
     const N = ws.N, C = cfg.hiddenSize;
     rec.keep(embeddingChunks(gpu, rec.pass, { chunks: this.embed.f32Chunks(), tok: ws.tokens, x: ws.xs[0], N, C, V: cfg.vocabSize }));
+    // prompt tuning: x_0[b, 0..P−1] = E_p (those rows' ids were out of vocabulary: zeros until here)
+    for (let b = 0; b < ws.B && ws.virt > 0; b++) rec.keep(copy(gpu, rec.pass, { src: this.soft!.param, dst: ws.xs[0], count: ws.virt * C, dstOffset: b * ws.T * C }));
     for (let l = 0; l < cfg.numLayers; l++) this.layerForward(rec, ws, l, useAdapter, drop);
     rec.keep(rmsnorm(gpu, rec.pass, { x: ws.xs[cfg.numLayers], w: this.finalNorm, y: ws.xf, rstd: ws.rstdf, N, C, eps: cfg.rmsNormEps }));
     // logits = xf·W_lmᵀ : [N,C]·[C,V]
@@ -363,20 +447,28 @@ export class GpuModel {
   /** Logits [B*T*V] for token ids [B*T]. */
   async logits(tokens: Int32Array, B: number, T: number): Promise<Float32Array> {
     if (tokens.length !== B * T) throw new PlanError(`expected ${B}×${T} tokens, got ${tokens.length}`);
-    const ws = this.workspace(B, T);
+    const P = this.promptRows(this.adapterEnabled);
+    const ws = this.workspace(B, P + T, P);
     this.uploadBatch(ws, tokens);
     const rec = new Recorder(this.gpu, 'forward');
     this.forwardAll(rec, ws, this.adapterEnabled, null);
     rec.submit();
-    return this.gpu.readF32(ws.logits, ws.N * this.cfg.vocabSize);
+    const V = this.cfg.vocabSize;
+    const all = await this.gpu.readF32(ws.logits, ws.N * V);
+    if (P === 0) return all;
+    // drop the virtual rows: [B, P+T, V] → [B, T, V]
+    const out = new Float32Array(B * T * V);
+    for (let b = 0; b < B; b++) out.set(all.subarray((b * ws.T + P) * V, (b + 1) * ws.T * V), b * T * V);
+    return out;
   }
 
-  /** Zero every LoRA gradient (start of an accumulation window). */
+  /** Zero every LoRA and soft-prompt gradient (start of an accumulation window). */
   zeroGrads(): void {
     for (const L of this.layers) for (const t of LORA_TARGETS) {
       const l = L.lin[t].lora;
       if (l) { this.gpu.write(l.dA, new Float32Array(l.dA.size / 4)); this.gpu.write(l.dB, new Float32Array(l.dB.size / 4)); }
     }
+    if (this.soft) this.gpu.write(this.soft.grad, new Float32Array(this.soft.size));
   }
 
   /**
@@ -389,8 +481,9 @@ export class GpuModel {
     const { cfg, gpu } = this;
     const { B, T } = batch;
     if (batch.tokens.length !== B * T || batch.targets.length !== B * T || batch.lossMask.length !== B * T) throw new PlanError(`batch arrays must have ${B}×${T} entries`);
-    if (!this.loraConfig) throw new PlanError('training needs a LoRA adapter');
-    const ws = this.workspace(B, T);
+    if (!this.loraConfig && !this.soft) throw new PlanError('training needs a LoRA adapter or a soft prompt');
+    const P = this.promptRows(true);
+    const ws = this.workspace(B, P + T, P);
     this.uploadBatch(ws, batch.tokens, batch.targets, batch.lossMask);
     let count = 0;
     for (const m of batch.lossMask) count += m;
@@ -406,6 +499,11 @@ export class GpuModel {
     for (let l = cfg.numLayers - 1; l >= 0; l--) {
       if (this.opts.checkpointing) this.layerForward(rec, ws, l, true, key); // same key ⇒ same masks
       this.layerBackward(rec, ws, l, key);
+    }
+    if (P > 0) {
+      // prompt tuning: dE_p += Σ_b dx_0[b, 0..P−1] — gather the rows [B, P·C] into tmpC, then onesᵀ·that
+      rec.keep(copyCols(gpu, rec.pass, { src: ws.dres, dst: ws.tmpC, rows: ws.B, cols: P * C, srcLd: ws.T * C, srcCol: 0, dstLd: P * C, dstCol: 0 }));
+      rec.keep(matmul(gpu, rec.pass, { A: ws.ones!, B: ws.tmpC, C: this.soft!.grad, M: 1, N: P * C, K: ws.B, accumulate: true }));
     }
     rec.submit();
     const loss = await gpu.readF32(ws.loss, N);
@@ -441,7 +539,8 @@ export class GpuModel {
   /** Masked-mean loss of a batch without any backward (validation). */
   async loss(batch: Batch): Promise<number> {
     const { B, T } = batch;
-    const ws = this.workspace(B, T);
+    const P = this.promptRows(true);
+    const ws = this.workspace(B, P + T, P);
     this.uploadBatch(ws, batch.tokens, batch.targets, batch.lossMask);
     let count = 0;
     for (const m of batch.lossMask) count += m;
@@ -463,12 +562,31 @@ export class GpuModel {
     return p;
   }
 
-  /** GPU buffers of every LoRA parameter with its gradient (for the optimizer). */
+  /** GPU buffers of every trainable parameter (LoRA A/B, soft prompt) with its gradient (for the optimizer). */
   trainables(): { name: string; param: GPUBuffer; grad: GPUBuffer; size: number }[] {
-    return this.loraPairs().flatMap(({ path, l, out, inn }) => [
+    const out = this.loraPairs().flatMap(({ path, l, out, inn }) => [
       { name: `${path}.lora_A`, param: l.A, grad: l.dA, size: l.rank * inn },
       { name: `${path}.lora_B`, param: l.B, grad: l.dB, size: out * l.rank },
     ]);
+    if (this.soft) out.push({ name: softPromptName(this.soft.config), param: this.soft.param, grad: this.soft.grad, size: this.soft.size });
+    return out;
+  }
+
+  /** Current soft-prompt values (prompt [P, C] or prefix [L, 2, P, KV·D]), or null without. */
+  async readSoftPrompt(): Promise<Float32Array | null> {
+    return this.soft ? this.gpu.readF32(this.soft.param, this.soft.size) : null;
+  }
+
+  /** Its gradient (same layout), or null. */
+  async readSoftPromptGrad(): Promise<Float32Array | null> {
+    return this.soft ? this.gpu.readF32(this.soft.grad, this.soft.size) : null;
+  }
+
+  /** Overwrite the soft-prompt values (checkpoint resume, adapter import). */
+  writeSoftPrompt(v: Float32Array): void {
+    if (!this.soft) throw new PlanError('this model has no soft prompt');
+    if (v.length !== this.soft.size) throw new PlanError(`soft prompt has ${v.length} values, expected ${this.soft.size}`);
+    this.gpu.write(this.soft.param, v);
   }
 
   get trainableParameterCount(): number {
@@ -477,23 +595,31 @@ export class GpuModel {
 
   // --- incremental decoding with a KV cache ---------------------------------------------------------
 
-  /** Start a new sequence: allocate (or reuse) a KV cache of `maxT` positions and empty it. */
+  /**
+   * Start a new sequence: allocate (or reuse) a KV cache of `maxT` positions (plus the soft prompt's
+   * virtual ones in front, when the adapter is on) and empty it.
+   */
   beginDecode(maxT: number): void {
     const { gpu, cfg } = this;
-    if (maxT > cfg.maxPositionEmbeddings) throw new PlanError(`sequence of ${maxT} tokens exceeds the model's ${cfg.maxPositionEmbeddings} positions`);
-    if (this.dec && this.dec.maxT >= maxT) { this.dec.pos = 0; return; }
+    const virt = this.virtualPositions;
+    if (maxT + virt > cfg.maxPositionEmbeddings) throw new PlanError(`sequence of ${maxT} tokens${virt ? ` after ${virt} virtual tokens` : ''} exceeds the model's ${cfg.maxPositionEmbeddings} positions`);
+    if (this.dec && this.dec.rows >= maxT + virt) {
+      Object.assign(this.dec, { pos: 0, virt, virtPending: virt > 0, maxT: this.dec.rows - virt });
+      return;
+    }
     this.endDecode();
+    const rows = maxT + virt;
     const C = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize;
     const qd = cfg.numHeads * cfg.headDim, kvd = cfg.numKvHeads * cfg.headDim;
     // The chunk's logits [chunk, V] must fit one binding.
-    const chunk = Math.max(1, Math.min(64, maxT, Math.floor(this.maxBindingBytes / (V * f32)))), R = this.loraConfig?.rank ?? 0;
+    const chunk = Math.max(1, Math.min(64, rows, Math.floor(this.maxBindingBytes / (V * f32)))), R = this.loraConfig?.rank ?? 0;
     const splitRows = this.splitRows;
     const all: GPUBuffer[] = [];
     const buf = (name: string, floats: number) => { const b = gpu.createBuffer(`decode.${name}`, floats * f32); all.push(b); return b; };
     this.dec = {
-      maxT, chunk, pos: 0, all,
-      kc: Array.from({ length: cfg.numLayers }, (_, i) => buf(`k${i}`, maxT * kvd)),
-      vc: Array.from({ length: cfg.numLayers }, (_, i) => buf(`v${i}`, maxT * kvd)),
+      maxT, rows, virt, virtPending: virt > 0, chunk, pos: 0, all,
+      kc: Array.from({ length: cfg.numLayers }, (_, i) => buf(`k${i}`, rows * kvd)),
+      vc: Array.from({ length: cfg.numLayers }, (_, i) => buf(`v${i}`, rows * kvd)),
       tokens: buf('tokens', chunk), x: buf('x', chunk * C), x1: buf('x1', chunk * C), xn: buf('xn', chunk * C), rstd: buf('rstd', chunk),
       q: buf('q', chunk * qd), k: buf('k', chunk * kvd), v: buf('v', chunk * kvd), o: buf('o', chunk * qd),
       g: buf('g', chunk * F), u: buf('u', chunk * F), hm: buf('hm', chunk * F), h: R ? buf('h', chunk * R) : null, logits: buf('logits', chunk * V),
@@ -506,9 +632,9 @@ export class GpuModel {
     this.dec = null;
   }
 
-  /** Tokens already in the KV cache. */
+  /** Tokens already in the KV cache (the soft prompt's virtual positions not counted). */
   get decodePosition(): number {
-    return this.dec?.pos ?? 0;
+    return this.dec ? this.dec.pos - this.dec.virt : 0;
   }
 
   /** Append `tokens` to the sequence (prefill or one decoding step); returns the logits [V] of the last. */
@@ -516,7 +642,8 @@ export class GpuModel {
     const d = this.dec;
     if (!d) throw new PlanError('decode() before beginDecode()');
     if (tokens.length === 0) throw new PlanError('decode() needs at least one token');
-    if (d.pos + tokens.length > d.maxT) throw new PlanError(`the sequence would exceed ${d.maxT} tokens (the KV cache size)`);
+    if (d.pos - d.virt + tokens.length > d.maxT) throw new PlanError(`the sequence would exceed ${d.maxT} tokens (the KV cache size)`);
+    if (d.virtPending) this.prefillVirtual(d);
     let last: Float32Array | null = null;
     for (let i = 0; i < tokens.length; i += d.chunk) {
       const part = Int32Array.from(Array.prototype.slice.call(tokens, i, i + d.chunk) as number[]);
@@ -525,16 +652,52 @@ export class GpuModel {
     return last!;
   }
 
-  private async decodeChunk(d: DecodeState, tokens: Int32Array, wantLogits: boolean): Promise<Float32Array | null> {
+  /**
+   * Put the soft prompt in front of the cache: prompt tuning runs its P embeddings through the layers
+   * (in chunks, no logits); prefix tuning copies each layer's K/V prefix into rows 0..P−1 (stored
+   * keys carry no RoPE of ours, as HF's past_key_values). Then pos = P.
+   */
+  private prefillVirtual(d: DecodeState): void {
     const { gpu, cfg } = this;
-    const n = tokens.length, C = cfg.hiddenSize, V = cfg.vocabSize;
+    const sp = this.soft!, P = d.virt;
+    d.virtPending = false;
+    if (sp.config.method === 'prompt') {
+      for (let i = 0; i < P; i += d.chunk) this.recordDecodeChunk(d, { virtualFrom: i, n: Math.min(d.chunk, P - i) }, false).submit();
+      return;
+    }
     const kvd = cfg.numKvHeads * cfg.headDim;
+    const rec = new Recorder(gpu, 'decode.prefix');
+    for (let l = 0; l < cfg.numLayers; l++) {
+      rec.keep(copy(gpu, rec.pass, { src: sp.param, srcOffset: (2 * l) * P * kvd, dst: d.kc[l], count: P * kvd }));
+      rec.keep(copy(gpu, rec.pass, { src: sp.param, srcOffset: (2 * l + 1) * P * kvd, dst: d.vc[l], count: P * kvd }));
+    }
+    rec.submit();
+    d.pos = P;
+  }
+
+  private async decodeChunk(d: DecodeState, tokens: Int32Array, wantLogits: boolean): Promise<Float32Array | null> {
+    const n = tokens.length, V = this.cfg.vocabSize;
     for (const t of tokens) if (t < 0 || t >= V || !Number.isInteger(t)) throw new PlanError(`token id ${t} is outside the vocabulary (0..${V - 1})`);
-    gpu.write(d.tokens, new Uint32Array(tokens));
+    this.gpu.write(d.tokens, new Uint32Array(tokens));
+    this.recordDecodeChunk(d, { tokens: n }, wantLogits).submit();
+    d.pos += n;
+    return wantLogits ? this.gpu.readF32Range(d.logits, (n - 1) * V, V) : null;
+  }
+
+  /**
+   * Record one chunk of n positions at d.pos: tokens (ids already in d.tokens) or prompt-tuning
+   * virtual tokens virtualFrom .. virtualFrom+n−1 (their embeddings copied from the prompt). The
+   * virtual form advances d.pos itself; the caller submits.
+   */
+  private recordDecodeChunk(d: DecodeState, what: { tokens: number } | { virtualFrom: number; n: number }, wantLogits: boolean): Recorder {
+    const { gpu, cfg } = this;
+    const n = 'tokens' in what ? what.tokens : what.n, C = cfg.hiddenSize, V = cfg.vocabSize;
+    const kvd = cfg.numKvHeads * cfg.headDim;
     const rec = new Recorder(gpu, 'decode');
     const h = this.adapterEnabled ? d.h : null;
     const o = { scratch: d.split };
-    rec.keep(embeddingChunks(gpu, rec.pass, { chunks: this.embed.f32Chunks(), tok: d.tokens, x: d.x, N: n, C, V }));
+    if ('tokens' in what) rec.keep(embeddingChunks(gpu, rec.pass, { chunks: this.embed.f32Chunks(), tok: d.tokens, x: d.x, N: n, C, V }));
+    else rec.keep(copy(gpu, rec.pass, { src: this.soft!.param, srcOffset: what.virtualFrom * C, dst: d.x, count: n * C }));
     for (let l = 0; l < cfg.numLayers; l++) {
       const L = this.layers[l], lin = L.lin;
       rec.keep(rmsnorm(gpu, rec.pass, { x: d.x, w: L.inputNorm, y: d.xn, rstd: d.rstd, N: n, C, eps: cfg.rmsNormEps }));
@@ -559,9 +722,8 @@ export class GpuModel {
       rec.keep(rmsnorm(gpu, rec.pass, { x: d.x, w: this.finalNorm, y: d.xn, rstd: d.rstd, N: n, C, eps: cfg.rmsNormEps }));
       this.lmHead.forward(rec, d.xn, d.logits, n, null, o);
     }
-    rec.submit();
-    d.pos += n;
-    return wantLogits ? gpu.readF32Range(d.logits, (n - 1) * V, V) : null;
+    if (!('tokens' in what)) d.pos += n;
+    return rec;
   }
 
   dispose(): void {
@@ -571,6 +733,8 @@ export class GpuModel {
     this.embed.dispose();
     if (this.lmHead !== this.embed) this.lmHead.dispose();
     this.gpu.destroyAll([this.finalNorm, this.invFreq]);
+    if (this.soft) this.gpu.destroyAll([this.soft.param, this.soft.grad]);
+    this.soft = null;
     this.layers = [];
   }
 }

@@ -43,6 +43,9 @@ export type QuantDtype = Exclude<BaseDtype, 'f32'>;
 
 export const BASE_DTYPES: readonly BaseDtype[] = ['f32', 'f16', 'int8', 'int4'];
 
+/** What a user picks on load: a base storage type, or `native`, the type the checkpoint's own tensor types map to. */
+export type BaseDtypeChoice = 'native' | BaseDtype;
+
 /** Values per quantization block, along each row's `in` dimension. */
 export const QK = 32;
 
@@ -183,6 +186,33 @@ export function dequantize(q: QuantizedMatrix): Float32Array {
 /** Bytes this matrix occupies (quants + scales), i.e. what it costs on the GPU. */
 export function bytesOf(q: QuantizedMatrix): number {
   return q.quants.byteLength + q.scales.byteLength;
+}
+
+/** Why `q` is not a well-formed [rows, cols] matrix (dtype, shape, array lengths), or null when it is. */
+export function quantizedProblem(q: QuantizedMatrix, rows: number, cols: number): string | null {
+  if (q.dtype !== 'int8' && q.dtype !== 'int4' && q.dtype !== 'f16') return `unsupported quantized dtype ${String(q.dtype)}`;
+  if (q.rows !== rows || q.cols !== cols) return `quantized as [${q.rows}, ${q.cols}]`;
+  const nb = blocksPerRow(cols);
+  if (q.quants.length !== rows * nb * wordsPerBlock(q.dtype) || q.scales.length !== rows * nb * scalesPerBlock(q.dtype)) {
+    return `${q.dtype} arrays of ${q.quants.length} words and ${q.scales.length} scales do not match the layout`;
+  }
+  return null;
+}
+
+/**
+ * W [rows, cols] stored as `dtype`: `w` itself when it already is (no copy, no requantization), else
+ * converted — quantized from f32, or dequantized to f32 and (for another quantized type) requantized.
+ */
+export function toBaseDtype(w: Float32Array | QuantizedMatrix, rows: number, cols: number, dtype: BaseDtype): Float32Array | QuantizedMatrix {
+  if (w instanceof Float32Array) {
+    if (w.length !== rows * cols) throw new Error(`toBaseDtype: ${w.length} values for shape [${rows}, ${cols}]`);
+    return dtype === 'f32' ? w : quantize(w, rows, cols, dtype);
+  }
+  const bad = quantizedProblem(w, rows, cols);
+  if (bad) throw new Error(`toBaseDtype: expected [${rows}, ${cols}], ${bad}`);
+  if (w.dtype === dtype) return w;
+  const f32 = dequantize(w);
+  return dtype === 'f32' ? f32 : quantize(f32, rows, cols, dtype);
 }
 
 /** Rows r0 .. r0+rows−1 of `q` as a matrix of their own (views, no copy): the unit a split weight uses. */

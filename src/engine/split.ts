@@ -5,7 +5,8 @@
 //   y[:, r0:r0+R]  = x · W_cᵀ             (forward: one column block of the output per chunk)
 //   dx            += dy[:, r0:r0+R] · W_c  (backward: accumulated over the chunks)
 //   x[n]           = E_c[tok[n] − r0]      (embedding gather, for ids inside the chunk)
-// This file plans the chunks; engine/linear.ts owns them.
+// This file plans the chunks; engine/linear.ts owns them (a quantized W is cut by quant.ts sliceRows:
+// whole blocks per row, views, no copy, so a pre-quantized weight splits without requantizing).
 
 export class PlanError extends Error {
   override name = 'PlanError';

@@ -53,6 +53,12 @@ export class GpuTrainBackend implements TrainBackend {
   setLora(p: LoraParams): void {
     this.model.writeLora(p);
   }
+  getSoftPrompt(): Promise<Float32Array | null> {
+    return this.model.readSoftPrompt();
+  }
+  setSoftPrompt(v: Float32Array): void {
+    this.model.writeSoftPrompt(v);
+  }
   getOptimizerState(): Promise<OptimizerState> {
     return this.optimizer.state();
   }

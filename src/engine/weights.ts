@@ -1,5 +1,12 @@
-// Model weights as the engine and the reference model receive them: float32 arrays keyed by their
-// Hugging Face names, so checkpoint mapping is an identity. Linear weights are [out, in].
+// Model weights as the engine and the reference model receive them, keyed by their Hugging Face names
+// so checkpoint mapping is an identity. Linear weights are [out, in].
+//
+// Two maps: a WeightMap holds float32 arrays only (the reference models, merging, export). A
+// BaseWeightMap is what the loaders hand the engine: the same, except that the seven linear weights
+// may already be in their base storage type (QuantizedTensor: int8 / int4 / f16 as engine/quant.ts packs
+// them), so that a model loaded as int4 never exists whole in f32. `effectiveWeights` turns a
+// BaseWeightMap into a WeightMap, one tensor at a time; the embedding, LM head, norms and biases are f32
+// in both.
 //
 //   model.embed_tokens.weight                         [V, C]
 //   model.layers.{i}.input_layernorm.weight           [C]
@@ -14,7 +21,7 @@
 // LoRA parameters are keyed by module path (`model.layers.{i}.self_attn.q_proj`): A [R, in], B [out, R].
 
 import { LORA_TARGETS, type LoraConfig, type LoraTarget, type ModelConfig, linearShape } from './config.ts';
-import { type BaseDtype, dequantize, quantize } from './quant.ts';
+import { type BaseDtype, type QuantizedMatrix, dequantize, quantizedProblem, toBaseDtype } from './quant.ts';
 import { Rng } from './rng.ts';
 
 export interface Tensor {
@@ -23,6 +30,47 @@ export interface Tensor {
 }
 
 export type WeightMap = Map<string, Tensor>;
+
+/** A linear weight [out, in] already in its base storage type (int8 / int4 / f16). */
+export interface QuantizedTensor {
+  shape: number[];
+  q: QuantizedMatrix;
+}
+export type BaseTensor = Tensor | QuantizedTensor;
+/** A WeightMap whose seven linear weights may be QuantizedTensors (what the loaders return). */
+export type BaseWeightMap = Map<string, BaseTensor>;
+
+export function isQuantizedTensor(t: BaseTensor): t is QuantizedTensor {
+  return 'q' in t;
+}
+
+/** The tensor's values: the f32 array itself, or a Quantized one dequantized now (a fresh array). */
+export function tensorF32(t: BaseTensor): Float32Array {
+  return isQuantizedTensor(t) ? dequantize(t.q) : t.data;
+}
+
+/** What engine/linear.ts takes: the f32 array or the quantized matrix, as stored. */
+export function tensorSource(t: BaseTensor): Float32Array | QuantizedMatrix {
+  return isQuantizedTensor(t) ? t.q : t.data;
+}
+
+/** Elements in the tensor (its shape's product). */
+export function numel(t: BaseTensor): number {
+  return t.shape.reduce((a, b) => a * b, 1);
+}
+
+/** Linear weight W [rows, cols] (f32, as read from a checkpoint) stored as `dtype`: what loaders keep per tensor. */
+export function storeLinear(w: Float32Array | QuantizedMatrix, rows: number, cols: number, dtype: BaseDtype): BaseTensor {
+  const v = toBaseDtype(w, rows, cols, dtype);
+  return v instanceof Float32Array ? { shape: [rows, cols], data: v } : { shape: [rows, cols], q: v };
+}
+
+/** Names of the seven linear weights of every layer (`model.layers.{i}.self_attn.q_proj.weight`, …). */
+export function linearWeightNames(cfg: ModelConfig): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i < cfg.numLayers; i++) for (const t of LORA_TARGETS) out.add(`${modulePath(i, t)}.weight`);
+  return out;
+}
 
 export interface LoraPair {
   A: Float32Array; // [R, in]
@@ -57,20 +105,28 @@ export function expectedTensors(cfg: ModelConfig): [string, number[]][] {
   return out;
 }
 
-/** Check that `w` holds exactly the tensors `cfg` needs, with matching shapes. */
-export function validateWeights(cfg: ModelConfig, w: WeightMap, source = 'model'): void {
+/**
+ * Check that `w` holds exactly the tensors `cfg` needs, with matching shapes; a quantized entry is
+ * allowed only for the seven linear weights, and its packed arrays must match its shape.
+ */
+export function validateWeights(cfg: ModelConfig, w: BaseWeightMap, source = 'model'): void {
+  const linear = linearWeightNames(cfg);
   for (const [name, shape] of expectedTensors(cfg)) {
     const t = w.get(name);
     if (!t) throw new WeightError(`${source}: tensor "${name}" is missing`);
     const n = shape.reduce((a, b) => a * b, 1);
-    if (t.shape.join(',') !== shape.join(',') || t.data.length !== n) {
-      throw new WeightError(`${source}: tensor "${name}" has shape [${t.shape}] but the config implies [${shape}]`);
-    }
+    const wrongShape = () => new WeightError(`${source}: tensor "${name}" has shape [${t.shape}] but the config implies [${shape}]`);
+    if (t.shape.join(',') !== shape.join(',')) throw wrongShape();
+    if (isQuantizedTensor(t)) {
+      if (!linear.has(name)) throw new WeightError(`${source}: tensor "${name}" is ${t.q.dtype}, but only the linear layers' weights may be quantized`);
+      const bad = quantizedProblem(t.q, shape[0], shape[1]);
+      if (bad) throw new WeightError(`${source}: tensor "${name}" of shape [${shape}] is ${bad}`);
+    } else if (t.data.length !== n) throw wrongShape();
   }
 }
 
 /** The LM head matrix [V, C] (the embedding when tied). */
-export function lmHead(cfg: ModelConfig, w: WeightMap): Tensor {
+export function lmHead<T extends BaseTensor>(cfg: ModelConfig, w: Map<string, T>): T {
   const t = w.get(cfg.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
   if (!t) throw new WeightError('LM head weight is missing');
   return t;
@@ -148,19 +204,24 @@ export function tinyConfig(over: Partial<ModelConfig> = {}): ModelConfig {
 }
 
 /**
- * The weights the engine effectively computes with for a base storage type: every linear weight
- * quantized and dequantized (int8/int4), everything else unchanged. The reference model runs on these
- * to check the quantized engine, and merged exports start from them.
+ * The weights the engine effectively computes with for a base storage type, all f32: every linear
+ * weight converted to `dtype` (kept as is when it already is, see quant.ts toBaseDtype) and dequantized,
+ * everything else unchanged. The reference model runs on these to check the quantized engine, and merged
+ * exports start from them. Linear weights are converted one at a time, so the peak beyond the result
+ * is one quantized copy of one tensor.
  */
-export function effectiveWeights(cfg: ModelConfig, w: WeightMap, dtype: BaseDtype): WeightMap {
-  if (dtype === 'f32') return w;
-  const out: WeightMap = new Map(w);
-  for (let i = 0; i < cfg.numLayers; i++) {
-    for (const t of LORA_TARGETS) {
-      const name = `${modulePath(i, t)}.weight`;
-      const [rows, cols] = linearShape(cfg, t);
-      out.set(name, { shape: [rows, cols], data: dequantize(quantize(w.get(name)!.data, rows, cols, dtype)) });
+export function effectiveWeights(cfg: ModelConfig, w: BaseWeightMap, dtype: BaseDtype): WeightMap {
+  const linear = linearWeightNames(cfg);
+  const out: WeightMap = new Map();
+  for (const [name, t] of w) {
+    if (!linear.has(name)) {
+      if (isQuantizedTensor(t)) throw new WeightError(`tensor "${name}" is ${t.q.dtype}, but only the linear layers' weights may be quantized`);
+      out.set(name, t);
+      continue;
     }
+    const [rows, cols] = t.shape;
+    const v = toBaseDtype(tensorSource(t), rows, cols, dtype);
+    out.set(name, { shape: [rows, cols], data: v instanceof Float32Array ? v : dequantize(v) });
   }
   return out;
 }

@@ -10,7 +10,12 @@
 //   Q4_K 256 elems, 144 B: f16 d; f16 dmin; u8 scales[12]; u8 qs[128]
 //   Q6_K 256 elems, 210 B: u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d
 // Quant blocks run along ne0 (the innermost, contiguous dimension = the last HF/numpy dimension).
+//
+// Q8_0 and Q4_0 blocks are also the engine's int8 / int4 blocks (engine/quant.ts: the same 32 quants in
+// the same byte order, value q·d and (q − 8)·d), so `repackGgml` moves them into a QuantizedMatrix
+// without decoding: the quant bytes are copied and d is widened from f16 to f32 (exactly).
 
+import type { BaseDtype, QuantizedMatrix } from '../engine/quant.ts';
 import { decodeBf16, decodeF16, decodeF32, f16ToF32, f32ToF16 } from './half.ts';
 
 const fr = Math.fround;
@@ -217,6 +222,39 @@ export function dequantizeQ6_K(bytes: Uint8Array, n: number, out = new Float32Ar
 
 function i8(b: number): number {
   return (b << 24) >> 24;
+}
+
+// --- Q8_0 / Q4_0 -> engine int8 / int4 ----------------------------------------------------------------
+
+/** The engine dtype a ggml type repacks into without loss: Q8_0 → int8, Q4_0 → int4; else null. */
+export function repackTarget(type: string): 'int8' | 'int4' | null {
+  return type === 'Q8_0' ? 'int8' : type === 'Q4_0' ? 'int4' : null;
+}
+
+/**
+ * A [rows, cols] Q8_0 or Q4_0 tensor (`bytes` as stored: rows × cols/32 blocks, row-major) as the engine's
+ * int8 / int4 QuantizedMatrix, bit for bit the same values (dequantize() of both agree exactly).
+ * `cols` must be a multiple of 32 (GGUF guarantees it: ne0 is a whole number of blocks).
+ */
+export function repackGgml(type: 'Q8_0' | 'Q4_0', bytes: Uint8Array, rows: number, cols: number): QuantizedMatrix {
+  const t = ggmlTypeByName(type)!;
+  const nBlocks = (rows * cols) / 32;
+  if (cols % 32 !== 0 || bytes.length !== nBlocks * t.typeSize) throw new Error(`repackGgml: ${bytes.length} bytes of ${type} for [${rows}, ${cols}]`);
+  const qBytes = t.typeSize - 2; // 32 for Q8_0, 16 for Q4_0: the u32 words of one engine block
+  const quants = new Uint32Array((nBlocks * qBytes) / 4);
+  const qb = new Uint8Array(quants.buffer);
+  const scales = new Float32Array(nBlocks);
+  for (let b = 0; b < nBlocks; b++) {
+    const o = b * t.typeSize;
+    scales[b] = half(bytes, o);
+    qb.set(bytes.subarray(o + 2, o + t.typeSize), b * qBytes);
+  }
+  return { dtype: type === 'Q8_0' ? 'int8' : 'int4', rows, cols, quants, scales };
+}
+
+/** Whether a tensor stored as ggml `type` goes to `dtype` by repackGgml (no decode, no requantization). */
+export function repacksTo(type: string, dtype: BaseDtype): type is 'Q8_0' | 'Q4_0' {
+  return repackTarget(type) === dtype;
 }
 
 /** Bytes for `n` elements of a type, or null when n is not a whole number of blocks. */

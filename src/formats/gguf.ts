@@ -1,5 +1,6 @@
 // GGUF (v3, and v2 which has the same layout): streaming reader, writer, and the mapping between a
-// llama / qwen2 GGUF and the engine's HF-named float32 WeightMap.
+// llama / qwen2 GGUF and the engine's HF-named weights (a BaseWeightMap: linear weights in the requested
+// base storage type, converted one tensor at a time as they are read; everything else float32).
 //
 // Layout [ggml docs/gguf.md]: "GGUF" | u32 version | u64 tensor_count | u64 kv_count | kv* | tensor_info*
 // | pad to ALIGNMENT | data. kv = string key, u32 type, value; string = u64 len + UTF-8 bytes;
@@ -18,11 +19,12 @@
 // gives the original HF weights exactly. qwen2 is stored un-permuted (NEOX rotate-half) both ways.
 
 import { ConfigError, configFromHf, ropeInvFreq, type ModelConfig } from '../engine/config.ts';
-import { expectedTensors, validateWeights, type WeightMap } from '../engine/weights.ts';
+import { blocksPerRow, scalesPerBlock, wordsPerBlock, type BaseDtype, type BaseDtypeChoice, type QuantizedMatrix } from '../engine/quant.ts';
+import { expectedTensors, linearWeightNames, storeLinear, validateWeights, type BaseWeightMap, type WeightMap } from '../engine/weights.ts';
 import { FormatError, quote } from './errors.ts';
 import {
   DECODABLE_GGML_TYPES, GGML_TYPES, dequantize, ggmlByteSize, ggmlTypeByName, isDecodable, quantizeQ4_0, quantizeQ8_0,
-  type GgmlTypeInfo,
+  repackGgml, repacksTo, type GgmlTypeInfo,
 } from './ggml-quants.ts';
 import { encodeBf16, encodeF16, encodeF32 } from './half.ts';
 import { readRange, type ByteSource } from './source.ts';
@@ -547,21 +549,38 @@ export function unpermuteLlamaQK(w: Float32Array, rows: number, cols: number, nH
 }
 
 function permuteRows(w: Float32Array, rows: number, cols: number, nHead: number, inverse: boolean): Float32Array {
-  const D = rows / nHead;
-  if (!Number.isInteger(D) || D % 2 !== 0 || w.length !== rows * cols) throw new Error(`permute: bad shape rows=${rows} cols=${cols} heads=${nHead}`);
-  const half = D / 2;
+  if (w.length !== rows * cols) throw new Error(`permute: bad shape rows=${rows} cols=${cols} heads=${nHead}`);
   const out = new Float32Array(w.length);
+  forEachPermutedRow(rows, nHead, inverse, (src, dst) => out.set(w.subarray(src * cols, (src + 1) * cols), dst * cols));
+  return out;
+}
+
+/** unpermuteLlamaQK for a quantized weight: whole rows of blocks (quants and scales) move, values untouched. */
+export function unpermuteLlamaQKQuantized(q: QuantizedMatrix, nHead: number): QuantizedMatrix {
+  const nb = blocksPerRow(q.cols), wq = nb * wordsPerBlock(q.dtype), ws = nb * scalesPerBlock(q.dtype);
+  const quants = new Uint32Array(q.quants.length), scales = new Float32Array(q.scales.length);
+  forEachPermutedRow(q.rows, nHead, true, (src, dst) => {
+    quants.set(q.quants.subarray(src * wq, (src + 1) * wq), dst * wq);
+    scales.set(q.scales.subarray(src * ws, (src + 1) * ws), dst * ws);
+  });
+  return { ...q, quants, scales };
+}
+
+/** Calls move(src, dst) for every row of the llama q/k permutation (or its inverse). */
+function forEachPermutedRow(rows: number, nHead: number, inverse: boolean, move: (src: number, dst: number) => void): void {
+  const D = rows / nHead;
+  if (!Number.isInteger(D) || D % 2 !== 0) throw new Error(`permute: bad shape rows=${rows} heads=${nHead}`);
+  const half = D / 2;
   for (let h = 0; h < nHead; h++) {
     for (let j = 0; j < 2; j++) {
       for (let i = 0; i < half; i++) {
         const hfRow = h * D + j * half + i;
         const ggRow = h * D + 2 * i + j;
-        const [src, dst] = inverse ? [ggRow, hfRow] : [hfRow, ggRow];
-        out.set(w.subarray(src * cols, (src + 1) * cols), dst * cols);
+        if (inverse) move(ggRow, hfRow);
+        else move(hfRow, ggRow);
       }
     }
   }
-  return out;
 }
 
 // --- GGUF <-> HF model mapping ------------------------------------------------------------------------
@@ -624,9 +643,14 @@ function shortestF32(v: number): number {
   return f;
 }
 
-export interface GgufModel {
+export interface GgufModel<W extends BaseWeightMap = BaseWeightMap> {
   config: ModelConfig;
-  weights: WeightMap;
+  /** Linear weights in `baseDtype` (f32 arrays when it is f32), everything else f32. */
+  weights: W;
+  /** The storage type `native` maps to for this file (nativeFromGguf of its linear weights' types). */
+  nativeDtype: BaseDtype;
+  /** The storage type the linear weights were converted to (the request, `native` resolved). */
+  baseDtype: BaseDtype;
   /** The parsed file (metadata incl. tokenizer.*, tensor listing). */
   gguf: GgufFile;
   /** ggml type of each loaded HF tensor as stored in the file (e.g. 'Q4_K'). */
@@ -634,11 +658,30 @@ export interface GgufModel {
 }
 
 /**
- * Load a llama / qwen2 GGUF as a ModelConfig plus HF-named float32 weights (dequantized on the CPU,
- * one tensor at a time). llama q/k rows are un-permuted back to HF rotate-half layout (see the file
- * header), so the config always has ropeLayout 'half'.
+ * The engine base type that "native" means for a GGUF whose linear weights are stored as `types`: int4
+ * when any is a 4-bit type (Q4_0 repacks losslessly; Q4_K is decoded and requantized), else int8 when
+ * any is Q8_0 (lossless repack) / Q6_K / Q5_* (decoded, requantized), else f16 when all are F16/BF16, else
+ * f32. One type for the whole model: a Q4_K_M file's Q6_K tensors are requantized to int4 too.
  */
-export async function ggufToModel(file: ByteSource | GgufFile): Promise<GgufModel> {
+export function nativeFromGguf(types: Iterable<string>): BaseDtype {
+  const all = [...types];
+  if (all.some((t) => t === 'Q4_0' || t === 'Q4_1' || t === 'Q4_K')) return 'int4';
+  if (all.some((t) => t === 'Q8_0' || t === 'Q6_K' || t === 'Q5_K' || t === 'Q5_0')) return 'int8';
+  if (all.length > 0 && all.every((t) => t === 'F16' || t === 'BF16')) return 'f16';
+  return 'f32';
+}
+
+/**
+ * Load a llama / qwen2 GGUF as a ModelConfig plus HF-named weights, one tensor at a time: each linear
+ * weight is converted to the requested base type right after it is read (Q8_0 → int8 and Q4_0 → int4
+ * are repacked without decoding; other types are decoded to f32 and quantized), so the host never holds
+ * more than the converted model plus one decoded tensor. The embedding, LM head, norms and biases are
+ * decoded to f32. llama q/k rows are un-permuted back to HF rotate-half layout (see the file header), so
+ * the config always has ropeLayout 'half'. `baseDtype` defaults to f32 (every tensor decoded).
+ */
+export function ggufToModel(file: ByteSource | GgufFile, baseDtype?: 'f32'): Promise<GgufModel<WeightMap>>;
+export function ggufToModel(file: ByteSource | GgufFile, baseDtype: BaseDtypeChoice): Promise<GgufModel>;
+export async function ggufToModel(file: ByteSource | GgufFile, baseDtype: BaseDtypeChoice = 'f32'): Promise<GgufModel> {
   const g = 'readTensor' in file ? file : await openGguf(file);
   const name = g.name;
   const arch = g.meta('general.architecture');
@@ -723,16 +766,24 @@ export async function ggufToModel(file: ByteSource | GgufFile): Promise<GgufMode
     }
     storedTypes.set(hf, t.type);
   }
-  const weights: WeightMap = new Map();
+  const linear = linearWeightNames(config);
+  const nativeDtype = nativeFromGguf([...linear].map((hf) => storedTypes.get(hf)!));
+  const dtype = baseDtype === 'native' ? nativeDtype : baseDtype;
+  const weights: BaseWeightMap = new Map();
   for (const [hf, shape] of expected) {
-    let data = await g.readTensor(byHf.get(hf)!.name);
-    if (arch === 'llama') {
-      const nHead = /q_proj\.(weight|bias)$/.test(hf) ? config.numHeads : /k_proj\.(weight|bias)$/.test(hf) ? config.numKvHeads : 0;
-      if (nHead) data = unpermuteLlamaQK(data, shape[0], shape.length > 1 ? shape[1] : 1, nHead);
+    const t = byHf.get(hf)!;
+    const rows = shape[0], cols = shape.length > 1 ? shape[1] : 1;
+    const nHead = arch !== 'llama' ? 0 : /q_proj\.(weight|bias)$/.test(hf) ? config.numHeads : /k_proj\.(weight|bias)$/.test(hf) ? config.numKvHeads : 0;
+    if (linear.has(hf) && repacksTo(t.type, dtype)) {
+      const q = repackGgml(t.type, await g.readRaw(t.name), rows, cols);
+      weights.set(hf, { shape: [rows, cols], q: nHead ? unpermuteLlamaQKQuantized(q, nHead) : q });
+      continue;
     }
-    weights.set(hf, { shape: [...shape], data });
+    let data = await g.readTensor(t.name);
+    if (nHead) data = unpermuteLlamaQK(data, rows, cols, nHead);
+    weights.set(hf, linear.has(hf) ? storeLinear(data, rows, cols, dtype) : { shape: [...shape], data });
   }
-  return { config, weights, gguf: g, storedTypes };
+  return { config, weights, nativeDtype, baseDtype: dtype, gguf: g, storedTypes };
 }
 
 /** Standard llama3 parameters, tried against a file's rope_freqs.weight. */

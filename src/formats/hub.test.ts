@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_CONFIG, makeFixtures } from '../../scripts/make-fixtures.ts';
 import { loadModelFromPath } from '../cli/load.ts';
 import { byteLevelTokenizerJson } from '../data/test-fixtures.ts';
-import { randomWeights } from '../engine/weights.ts';
+import { randomWeights, tensorF32 } from '../engine/weights.ts';
 import {
   cacheApiCache, fetchFile, HubError, loadRemoteModel, memoryCache, parseModelSource, readAll, resolveUrl,
   type DownloadProgress, type FileCache,
@@ -173,7 +173,7 @@ describe('loadRemoteModel from a local Hub server', () => {
     const m = await remote.build();
     expect(m.config).toEqual(FIXTURE_CONFIG);
     expect(m.nativeDtype).toBe('f32');
-    for (const [name, t] of randomWeights(FIXTURE_CONFIG, SEED)) expect(Array.from(m.weights.get(name)!.data), name).toEqual(Array.from(t.data));
+    for (const [name, t] of randomWeights(FIXTURE_CONFIG, SEED)) expect(Array.from(tensorF32(m.weights.get(name)!)), name).toEqual(Array.from(t.data));
     expect(m.tokenizer).not.toBeNull();
     expect(m.tokenizer!.chatTemplateSource).toBe('chat_template.jinja');
     expect(m.warnings).toEqual([]);
@@ -254,7 +254,7 @@ describe('loadRemoteModel from a local Hub server', () => {
     expect(remote.files.get('model.safetensors')!.name).toBe(url);
     const m = await remote.build();
     await remote.close();
-    for (const [name, t] of randomWeights(FIXTURE_CONFIG, SEED)) expect(Array.from(m.weights.get(name)!.data), name).toEqual(Array.from(t.data));
+    for (const [name, t] of randomWeights(FIXTURE_CONFIG, SEED)) expect(Array.from(tensorF32(m.weights.get(name)!)), name).toEqual(Array.from(t.data));
     const st = reads.filter((r) => r.file === url);
     const largest = Math.max(...[...randomWeights(FIXTURE_CONFIG, SEED).values()].map((t) => t.data.byteLength));
     expect(st.length).toBeGreaterThan(FIXTURE_CONFIG.numLayers * 9); // the header, then each tensor on its own
@@ -289,7 +289,7 @@ describe('loadRemoteModel from a local Hub server', () => {
     expect(remote.files.get('model.safetensors')!.size).toBe(sizeOf('tt/tiny', 'model.safetensors'));
     const m = await remote.build();
     expect(m.config).toEqual(FIXTURE_CONFIG);
-    for (const [name, t] of randomWeights(FIXTURE_CONFIG, SEED)) expect(Array.from(m.weights.get(name)!.data), name).toEqual(Array.from(t.data));
+    for (const [name, t] of randomWeights(FIXTURE_CONFIG, SEED)) expect(Array.from(tensorF32(m.weights.get(name)!)), name).toEqual(Array.from(t.data));
     // a truncated download stores nothing
     const err = await failure(loadRemoteModel(TINY, { baseUrl: base('trunc'), cache }));
     expect(err.reason).toBe('truncated');
@@ -334,7 +334,7 @@ describe('loadRemoteModel from a local Hub server', () => {
     for (const f of remote.files.keys()) expect(rec.events.filter((e) => e.file === f && e.phase === 'done'), f).toHaveLength(1);
     const m = await remote.build();
     expect(m.config).toEqual(FIXTURE_CONFIG);
-    for (const [name, t] of randomWeights(FIXTURE_CONFIG, SEED)) expect(Array.from(m.weights.get(name)!.data), name).toEqual(Array.from(t.data));
+    for (const [name, t] of randomWeights(FIXTURE_CONFIG, SEED)) expect(Array.from(tensorF32(m.weights.get(name)!)), name).toEqual(Array.from(t.data));
     expect(m.tokenizer).toBeNull();
     expect(m.warnings).toEqual(['tt/sharded: no tokenizer.json; the model loads for token-id input only']);
   });

@@ -21,6 +21,7 @@
 // Entries are keyed by URL, so a revision like `main` is not re-checked once cached; pin a commit
 // hash as the revision, or delete the entry, to pick up changes.
 
+import type { BaseDtypeChoice } from '../engine/quant.ts';
 import { FormatError } from './errors.ts';
 import { buildGgufModel, buildHfModel, HF_FILES, shardFiles, type BuiltModel, type ModelFileSet } from './model-loader.ts';
 import { blobSource, bytesSource, readRange, type ByteSource } from './source.ts';
@@ -467,8 +468,11 @@ export interface RemoteModel {
   files: Map<string, ByteSource>;
   /** The same files for the parsers. */
   fileSet: ModelFileSet;
-  /** Parse the downloaded files into a model (the same code path as a local directory or .gguf). */
-  build(): Promise<BuiltModel>;
+  /**
+   * Parse the downloaded files into a model (the same code path as a local directory or .gguf), its
+   * linear weights stored as `baseDtype` (default f32) while they are read.
+   */
+  build(baseDtype?: BaseDtypeChoice): Promise<BuiltModel>;
   /** Release what the sources hold open (file handles of a directory cache). Idempotent. */
   close(): Promise<void>;
 }
@@ -525,7 +529,7 @@ export async function loadRemoteModel(source: ModelSource, opts: RemoteOptions =
       const file = fileOfUrl(source.url);
       const src = await fetchSource(source.url, fo(file));
       files.set(file, src);
-      return { source, name, format: 'gguf', files, fileSet: sourceFileSet(name, files, () => source.url), build: () => buildGgufModel(src), close };
+      return { source, name, format: 'gguf', files, fileSet: sourceFileSet(name, files, () => source.url), build: (d: BaseDtypeChoice = 'f32') => buildGgufModel(src, d), close };
     }
     if (source.kind === 'url' && !/^https?:\/\//i.test(source.url)) {
       throw new HubError(`${source.url}: not an http(s) URL`, 'bad-source', source.url, '');
@@ -553,5 +557,5 @@ export async function loadRemoteModel(source: ModelSource, opts: RemoteOptions =
     throw e;
   }
   const fileSet = sourceFileSet(name, files, url);
-  return { source, name, format: 'safetensors', files, fileSet, build: () => buildHfModel(fileSet), close };
+  return { source, name, format: 'safetensors', files, fileSet, build: (d: BaseDtypeChoice = 'f32') => buildHfModel(fileSet, d), close };
 }

@@ -8,8 +8,8 @@
 // reader of file paths (src/cli/load.ts supplies a node:fs ModelFileSet).
 
 import type { ModelConfig } from '../engine/config.ts';
-import type { BaseDtype } from '../engine/quant.ts';
-import type { WeightMap } from '../engine/weights.ts';
+import type { BaseDtype, BaseDtypeChoice } from '../engine/quant.ts';
+import type { BaseWeightMap, WeightMap } from '../engine/weights.ts';
 import { FormatError } from './errors.ts';
 import { ggufToModel } from './gguf.ts';
 import { tokenizerFromGguf, type GgufMetadata } from './gguf-tokenizer.ts';
@@ -39,11 +39,14 @@ export interface ModelFileSet {
   open(file: string): Promise<ByteSource>;
 }
 
-export interface BuiltModel {
+export interface BuiltModel<W extends BaseWeightMap = BaseWeightMap> {
   config: ModelConfig;
-  weights: WeightMap;
+  /** The seven linear weights in `baseDtype` (converted tensor by tensor while reading), the rest f32. */
+  weights: W;
   /** The storage type that "native" maps to for this checkpoint. */
   nativeDtype: BaseDtype;
+  /** The storage type the linear weights are held in: the requested one, `native` resolved. */
+  baseDtype: BaseDtype;
   tokenizer: TabTokenizer | null;
   warnings: string[];
 }
@@ -90,13 +93,8 @@ function checkShardName(f: string, indexName: string): void {
   if (f.includes('/') || f.includes('\\') || f.startsWith('.')) throw new FormatError(indexName, `shard name "${f}" is not a plain file name`);
 }
 
-/** GGUF quant type → the engine base type that keeps it (quants re-pack losslessly for Q8_0 / Q4_0). */
-export function nativeFromGguf(types: Iterable<string>): BaseDtype {
-  const all = [...types];
-  if (all.some((t) => t === 'Q4_0' || t === 'Q4_1' || t === 'Q4_K')) return 'int4';
-  if (all.some((t) => t === 'Q8_0' || t === 'Q6_K' || t === 'Q5_K' || t === 'Q5_0')) return 'int8';
-  return 'f32';
-}
+/** GGUF quant types of the linear weights → the engine base type that keeps them (formats/gguf.ts). */
+export { nativeFromGguf } from './gguf.ts';
 
 /** Tokenizer files beside a model, or null (with a warning) when there are none. */
 export async function loadTokenizerFiles(files: ModelFileSet, warnings: string[]): Promise<TabTokenizer | null> {
@@ -110,10 +108,13 @@ export async function loadTokenizerFiles(files: ModelFileSet, warnings: string[]
 
 /**
  * An HF-layout model: config.json, then model.safetensors (preferred) or model.safetensors.index.json
- * and its shards, then the tokenizer files when present. Config and weight problems become
- * FormatErrors naming config.json. The caller closes whatever `files.open` opened.
+ * and its shards, then the tokenizer files when present. Linear weights are stored as `baseDtype`
+ * (default f32; `native` is f16 for an F16/BF16 checkpoint) as they are read. Config and weight
+ * problems become FormatErrors naming config.json. The caller closes whatever `files.open` opened.
  */
-export async function buildHfModel(files: ModelFileSet): Promise<BuiltModel> {
+export function buildHfModel(files: ModelFileSet, baseDtype?: 'f32'): Promise<BuiltModel<WeightMap>>;
+export function buildHfModel(files: ModelFileSet, baseDtype: BaseDtypeChoice): Promise<BuiltModel>;
+export async function buildHfModel(files: ModelFileSet, baseDtype: BaseDtypeChoice = 'f32'): Promise<BuiltModel> {
   const warnings: string[] = [];
   if (!(await files.has(HF_FILES.config))) throw new FormatError(files.name, 'not a model directory: config.json is missing');
   const configText = await files.readText(HF_FILES.config);
@@ -127,24 +128,28 @@ export async function buildHfModel(files: ModelFileSet): Promise<BuiltModel> {
       return files.open(f);
     }, indexName);
   } else throw new FormatError(files.name, 'neither model.safetensors nor model.safetensors.index.json is present');
-  const { config, weights } = await loadHfModel(configText, store).catch((e: Error) => {
+  const { config, weights, nativeDtype, baseDtype: dtype } = await loadHfModel(configText, store, baseDtype).catch((e: Error) => {
     if (e.name === 'ConfigError' || e.name === 'WeightError') throw new FormatError(files.where(HF_FILES.config), e.message.replace(/^config\.json: /, ''));
     throw e;
   });
   const tokenizer = await loadTokenizerFiles(files, warnings);
-  return { config, weights, nativeDtype: 'f32', tokenizer, warnings };
+  return { config, weights, nativeDtype, baseDtype: dtype, tokenizer, warnings };
 }
 
 /**
  * A single-file GGUF model (llama / qwen2), with the tokenizer its metadata describes (gguf-tokenizer.ts).
- * Messages name the file by `src.name`. Tokenizer metadata that is absent, unsupported or malformed does
- * not stop the load: the model then loads for token-id input only, and a warning says why.
+ * Linear weights are stored as `baseDtype` (default f32) as they are read; Q8_0 → int8 and Q4_0 → int4
+ * repack without loss (see ggufToModel). Messages name the file by `src.name`. Tokenizer metadata that is
+ * absent, unsupported or malformed does not stop the load: the model then loads for token-id input
+ * only, and a warning says why.
  */
-export async function buildGgufModel(src: ByteSource): Promise<BuiltModel> {
-  const m = await ggufToModel(src);
+export function buildGgufModel(src: ByteSource, baseDtype?: 'f32'): Promise<BuiltModel<WeightMap>>;
+export function buildGgufModel(src: ByteSource, baseDtype: BaseDtypeChoice): Promise<BuiltModel>;
+export async function buildGgufModel(src: ByteSource, baseDtype: BaseDtypeChoice = 'f32'): Promise<BuiltModel> {
+  const m = await ggufToModel(src, baseDtype);
   const warnings: string[] = [];
   const tokenizer = ggufModelTokenizer(m.gguf, m.config.vocabSize, warnings);
-  return { config: m.config, weights: m.weights, nativeDtype: nativeFromGguf(m.storedTypes.values()), tokenizer, warnings };
+  return { config: m.config, weights: m.weights, nativeDtype: m.nativeDtype, baseDtype: m.baseDtype, tokenizer, warnings };
 }
 
 const IDS_ONLY = 'the model loads for token-id input only';

@@ -1,5 +1,6 @@
 // safetensors: reader (streaming, bounds-checked), writer, sharded checkpoints, and loading an HF
-// checkpoint (config.json + *.safetensors) into the engine's WeightMap.
+// checkpoint (config.json + *.safetensors) into the engine's BaseWeightMap (linear weights converted to
+// the requested base storage type one tensor at a time, as they are read).
 //
 // Layout [huggingface/safetensors]: u64 LE N | N bytes of UTF-8 JSON header | data buffer.
 // Header: { name: {dtype, shape, data_offsets:[begin,end]} , "__metadata__"?: {string: string} },
@@ -9,7 +10,8 @@
 // per-tensor reads converted to float32. Is not: a memory-mapped view; tensors are read one at a time.
 
 import { ConfigError, configFromHf, type ModelConfig } from '../engine/config.ts';
-import { expectedTensors, type WeightMap } from '../engine/weights.ts';
+import type { BaseDtype, BaseDtypeChoice } from '../engine/quant.ts';
+import { expectedTensors, linearWeightNames, storeLinear, type BaseWeightMap, type WeightMap } from '../engine/weights.ts';
 import { FormatError, quote } from './errors.ts';
 import { decodeBf16, decodeF16, decodeF32, encodeBf16, encodeF16, encodeF32 } from './half.ts';
 import { readRange, type ByteSource } from './source.ts';
@@ -364,13 +366,27 @@ export function weightsToSafetensors(cfg: ModelConfig, weights: WeightMap, dtype
   );
 }
 
+export interface HfModel<W extends BaseWeightMap = BaseWeightMap> {
+  config: ModelConfig;
+  /** Linear weights in `baseDtype` (f32 arrays when it is f32), everything else f32. */
+  weights: W;
+  /** What `native` means here: f16 when every linear weight is stored F16 or BF16, else f32. */
+  nativeDtype: BaseDtype;
+  /** The storage type the linear weights were converted to (the request, `native` resolved). */
+  baseDtype: BaseDtype;
+}
+
 /**
- * Parse config.json (text or object) and load every tensor the config implies from `store`, converted
- * to float32, one tensor at a time. Tensors the engine does not use (e.g. rotary inv_freq, or lm_head
- * when embeddings are tied) are ignored. Missing tensors and shapes that contradict the config are
- * FormatErrors.
+ * Parse config.json (text or object) and load every tensor the config implies from `store`, one tensor
+ * at a time: each is read as float32 and a linear weight is converted to the requested base type
+ * (default f32) before the next is read, so a model loaded as int4 never exists whole in f32 (BF16 → f16
+ * is exact for every BF16 value in f16's normal range; smaller ones lose bits or flush to zero).
+ * Tensors the engine does not use (e.g. rotary inv_freq, or lm_head when embeddings are tied) are
+ * ignored. Missing tensors and shapes that contradict the config are FormatErrors.
  */
-export async function loadHfModel(configJson: string | unknown, store: TensorStore): Promise<{ config: ModelConfig; weights: WeightMap }> {
+export function loadHfModel(configJson: string | unknown, store: TensorStore, baseDtype?: 'f32'): Promise<HfModel<WeightMap>>;
+export function loadHfModel(configJson: string | unknown, store: TensorStore, baseDtype: BaseDtypeChoice): Promise<HfModel>;
+export async function loadHfModel(configJson: string | unknown, store: TensorStore, baseDtype: BaseDtypeChoice = 'f32'): Promise<HfModel> {
   let raw = configJson;
   if (typeof raw === 'string') {
     try {
@@ -394,7 +410,14 @@ export async function loadHfModel(configJson: string | unknown, store: TensorSto
       throw new FormatError(store.name, `tensor ${quote(name)} has shape [${t.shape.join(', ')}] but config.json implies [${shape.join(', ')}]`);
     }
   }
-  const weights: WeightMap = new Map();
-  for (const [name, shape] of expected) weights.set(name, { shape: [...shape], data: await store.readTensor(name) });
-  return { config, weights };
+  const linear = linearWeightNames(config);
+  const isHalf = (name: string) => ['F16', 'BF16'].includes(store.get(name)!.dtype);
+  const nativeDtype: BaseDtype = [...linear].every(isHalf) ? 'f16' : 'f32';
+  const dtype = baseDtype === 'native' ? nativeDtype : baseDtype;
+  const weights: BaseWeightMap = new Map();
+  for (const [name, shape] of expected) {
+    const data = await store.readTensor(name);
+    weights.set(name, linear.has(name) ? storeLinear(data, shape[0], shape[1], dtype) : { shape: [...shape], data });
+  }
+  return { config, weights, nativeDtype, baseDtype: dtype };
 }

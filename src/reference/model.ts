@@ -18,6 +18,12 @@
 //   logits = rmsnorm(x)·w_final · lm_headᵀ                              (N, V)
 // LoRA on a linear layer: y = x·Wᵀ (+b) + s·(xd·Aᵀ)·Bᵀ with A (R, in), B (out, R), s = loraScale(),
 // xd = x ⊙ mask (training with dropout p > 0; mask = 1/(1−p) or 0) or x.
+// Soft prompts (engine/config.ts SoftPromptConfig, P virtual tokens), one tf.Variable:
+//   prompt tuning  x = concat(E_p tiled over B, embed[tokens]) (B, P+T, C) at positions 0..P+T−1; the
+//                  logits of the P virtual rows are dropped (callers see (B*T, V)).
+//   prefix tuning  per layer k, v = concat(prefix_k / prefix_v tiled over B, k, v) along time; q, k rotated
+//                  at positions P..P+T−1; every query sees the P slots (a sliding window counts slot j
+//                  as position j), causal inside the sequence.
 //
 // The model never picks a backend: it runs on whichever one the caller set (see backend.ts, whose
 // useBackend() also registers tfjs's gradient functions, which lossAndGrads needs). The sync
@@ -27,7 +33,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { type LoraConfig, type LoraTarget, type ModelConfig, linearShape, loraScale, ropeInvFreq } from '../engine/config.ts';
+import { type LoraConfig, type LoraTarget, type ModelConfig, type SoftPromptConfig, linearShape, loraScale, ropeInvFreq, softPromptSize } from '../engine/config.ts';
 import { type DropoutKey, dropoutMask, dropoutStream } from '../engine/dropout.ts';
 import { type LoraParams, type WeightMap, WeightError, modulePath, validateWeights } from '../engine/weights.ts';
 
@@ -53,6 +59,14 @@ export type LoraGrads = Map<string, { A: Float32Array; B: Float32Array }>;
 export interface LossAndGrads {
   loss: number;
   grads: LoraGrads;
+  /** Gradient of the soft prompt (same layout as its values), when the model has one. */
+  softPrompt?: Float32Array;
+}
+
+/** Prompt / prefix tuning values for the reference (layouts in engine/config.ts). */
+export interface ReferenceSoftPrompt {
+  config: SoftPromptConfig;
+  values: Float32Array;
 }
 
 /** Large negative additive mask: exp() underflows to exactly 0 in f32 after softmax's max-subtraction. */
@@ -72,11 +86,15 @@ export class ReferenceModel {
 
   private readonly w = new Map<string, tf.Tensor>(); // frozen weights by HF name
   private readonly adapters = new Map<string, Adapter>(); // by module path, in layer-then-target order
+  /** The soft prompt: (P, C) for prompt tuning, (L, 2, P, KV, D) for prefix tuning. */
+  private soft: { config: SoftPromptConfig; v: tf.Variable } | null = null;
   private readonly invFreq: Float64Array; // (D/2)
-  private readonly tables = new Map<number, { cos: tf.Tensor; sin: tf.Tensor; mask: tf.Tensor }>(); // by T
+  private readonly tables = new Map<string, { cos: tf.Tensor; sin: tf.Tensor; mask: tf.Tensor }>(); // by `T,P`
   private disposed = false;
+  /** When false, logits and losses are the base model's (no LoRA path, no soft prompt). */
+  adapterEnabled = true;
 
-  constructor(cfg: ModelConfig, weights: WeightMap, lora?: ReferenceLora) {
+  constructor(cfg: ModelConfig, weights: WeightMap, lora?: ReferenceLora, softPrompt?: ReferenceSoftPrompt) {
     validateWeights(cfg, weights, 'ReferenceModel');
     if (cfg.numHeads % cfg.numKvHeads !== 0) throw new WeightError(`numHeads ${cfg.numHeads} is not a multiple of numKvHeads ${cfg.numKvHeads}`);
     if (cfg.headDim % 2 !== 0) throw new WeightError(`headDim ${cfg.headDim} must be even`);
@@ -103,6 +121,11 @@ export class ReferenceModel {
         }
       }
     }
+    if (softPrompt) {
+      const sp = softPrompt.config, n = softPromptSize(cfg, sp);
+      if (!(Number.isInteger(sp.virtualTokens) && sp.virtualTokens >= 1)) throw new WeightError(`ReferenceModel: the number of virtual tokens must be a positive integer, got ${sp.virtualTokens}`);
+      if (softPrompt.values.length !== n) throw new WeightError(`ReferenceModel: ${sp.method} tuning parameters have ${softPrompt.values.length} values, expected ${n}`);
+    }
     for (const [name, t] of weights) {
       if (name === 'lm_head.weight' && cfg.tieWordEmbeddings) continue;
       this.w.set(name, tf.tensor(t.data, t.shape, 'float32'));
@@ -116,6 +139,29 @@ export class ReferenceModel {
         B: tf.variable(tf.tensor2d(p.B, [out, R]), true),
       })));
     }
+    if (softPrompt) {
+      const sp = softPrompt.config, P = sp.virtualTokens;
+      const shape = sp.method === 'prompt' ? [P, cfg.hiddenSize] : [cfg.numLayers, 2, P, cfg.numKvHeads, cfg.headDim];
+      this.soft = { config: sp, v: tf.tidy(() => tf.variable(tf.tensor(softPrompt.values, shape, 'float32'), true)) };
+    }
+  }
+
+  /** The soft-prompt config (null without). */
+  get softPromptConfig(): SoftPromptConfig | null {
+    return this.soft?.config ?? null;
+  }
+
+  /** A copy of the soft-prompt values, or null without one. */
+  getSoftPrompt(): Float32Array | null {
+    this.check();
+    return this.soft ? Float32Array.from(this.soft.v.dataSync() as Float32Array) : null;
+  }
+
+  setSoftPrompt(values: Float32Array): void {
+    this.check();
+    if (!this.soft) throw new WeightError('ReferenceModel: this model has no soft prompt');
+    if (values.length !== this.soft.v.size) throw new WeightError(`ReferenceModel: soft prompt has ${values.length} values, expected ${this.soft.v.size}`);
+    tf.tidy(() => this.soft!.v.assign(tf.tensor(values, this.soft!.v.shape, 'float32')));
   }
 
   // --- public API: sync (cpu, wasm) ---------------------------------------------------------------
@@ -198,6 +244,7 @@ export class ReferenceModel {
         named[ad.B.name] = gradScale === 1 ? ts[i + 1] : tf.mul(ts[i + 1], gradScale);
         i += 2;
       }
+      if (this.soft) named[this.soft.v.name] = gradScale === 1 ? ts[i] : tf.mul(ts[i], gradScale);
       optimizer.applyGradients(named);
       if (gradScale !== 1) tf.dispose(Object.values(named));
       return (await ts[0].data())[0];
@@ -247,6 +294,8 @@ export class ReferenceModel {
       ad.B.dispose();
     }
     for (const tb of this.tables.values()) tf.dispose([tb.cos, tb.sin, tb.mask]);
+    this.soft?.v.dispose();
+    this.soft = null;
     this.w.clear();
     this.adapters.clear();
     this.tables.clear();
@@ -302,12 +351,13 @@ export class ReferenceModel {
         const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.tensor1d(tgt, 'int32'), this.cfg.vocabSize)), -1); // (N)
         return tf.div(tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(lossMask, 'float32')))), maskSum) as tf.Scalar;
       };
-      if (!withGrads || this.adapters.size === 0) return [lossFn()];
+      if (!withGrads || (this.adapters.size === 0 && !this.soft)) return [lossFn()];
       if (tf.getGradient('BatchMatMul') === undefined) {
         throw new Error('ReferenceModel: tfjs gradient functions are not registered; call `await useBackend(...)` or `await registerGradients()` (src/reference/backend.ts) first');
       }
       const vars: tf.Variable[] = [];
       for (const ad of this.adapters.values()) vars.push(ad.A, ad.B);
+      if (this.soft) vars.push(this.soft.v);
       const { value, grads } = tf.variableGrads(lossFn, vars);
       return [value, ...vars.map((v) => grads[v.name])];
     });
@@ -321,27 +371,40 @@ export class ReferenceModel {
       else grads.set(path, { A: Float32Array.from(values[k]), B: Float32Array.from(values[k + 1]) });
       k += 2;
     }
-    return { loss: values.length ? values[0][0] : 0, grads };
+    const out: LossAndGrads = { loss: values.length ? values[0][0] : 0, grads };
+    if (this.soft) out.softPrompt = values.length ? Float32Array.from(values[k]) : new Float32Array(this.soft.v.size);
+    return out;
   }
 
   /** tokens (N) -> logits (N, V). Call inside tf.tidy. `drop`: LoRA dropout key (training), or null. */
-  private forward(tokens: Int32Array, B: number, T: number, drop: DropoutKey | null = null): tf.Tensor {
+  private forward(tokens: Int32Array, B: number, Treal: number, drop: DropoutKey | null = null): tf.Tensor {
     const cfg = this.cfg;
-    const N = B * T, H = cfg.numHeads, KV = cfg.numKvHeads, D = cfg.headDim, G = H / KV;
-    const { cos, sin, mask } = this.tablesFor(T);
-    let x = tf.gather(this.weight('model.embed_tokens.weight'), tf.tensor1d(tokens, 'int32')); // (N, C)
+    const sp = this.adapterEnabled ? this.soft : null;
+    const Pv = sp?.config.method === 'prompt' ? sp.config.virtualTokens : 0; // virtual rows in front
+    const Pk = sp?.config.method === 'prefix' ? sp.config.virtualTokens : 0; // prefix slots
+    const T = Pv + Treal;
+    const N = B * T, H = cfg.numHeads, KV = cfg.numKvHeads, D = cfg.headDim, G = H / KV, C = cfg.hiddenSize;
+    const { cos, sin, mask } = this.tablesFor(T, Pk);
+    let x = tf.gather(this.weight('model.embed_tokens.weight'), tf.tensor1d(tokens, 'int32')); // (B*Treal, C)
+    if (Pv) x = tf.reshape(tf.concat([tf.tile(tf.expandDims(sp!.v, 0), [B, 1, 1]), tf.reshape(x, [B, Treal, C])], 1), [N, C]); // (N, C)
     for (let l = 0; l < cfg.numLayers; l++) {
       // attention block
       let h = this.rmsnorm(x, `model.layers.${l}.input_layernorm.weight`);
       const q = this.rope(tf.reshape(this.linear(h, l, 'q_proj', drop), [B, T, H, D]), cos, sin); // (B, T, H, D)
-      const k = this.rope(tf.reshape(this.linear(h, l, 'k_proj', drop), [B, T, KV, D]), cos, sin); // (B, T, KV, D)
-      const v = tf.reshape(this.linear(h, l, 'v_proj', drop), [B, T, KV, D]);
+      let k = this.rope(tf.reshape(this.linear(h, l, 'k_proj', drop), [B, T, KV, D]), cos, sin); // (B, T, KV, D)
+      let v = tf.reshape(this.linear(h, l, 'v_proj', drop), [B, T, KV, D]);
+      if (Pk) {
+        // prefix: (L, 2, P, KV, D) → this layer's keys / values (1, P, KV, D), tiled over B, in front
+        const pre = (i: number) => tf.tile(tf.reshape(tf.slice(sp!.v, [l, i, 0, 0, 0], [1, 1, Pk, KV, D]), [1, Pk, KV, D]), [B, 1, 1, 1]);
+        k = tf.concat([pre(0), k], 1); // (B, Pk+T, KV, D)
+        v = tf.concat([pre(1), v], 1);
+      }
       // GQA without copying k/v: query head h = j*G + g uses kv head j, so group the G query heads of
-      // kv head j along the row axis: q (B, KV, G*T, D) against k, v (B, KV, T, D).
+      // kv head j along the row axis: q (B, KV, G*T, D) against k, v (B, KV, Pk+T, D).
       const qg = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B, KV, G * T, D]);
-      const kt = tf.transpose(k, [0, 2, 1, 3]); // (B, KV, T, D)
-      const vt = tf.transpose(v, [0, 2, 1, 3]); // (B, KV, T, D)
-      const scores = tf.add(tf.mul(tf.matMul(qg, kt, false, true), 1 / Math.sqrt(D)), mask); // (B, KV, G*T, T)
+      const kt = tf.transpose(k, [0, 2, 1, 3]); // (B, KV, Pk+T, D)
+      const vt = tf.transpose(v, [0, 2, 1, 3]); // (B, KV, Pk+T, D)
+      const scores = tf.add(tf.mul(tf.matMul(qg, kt, false, true), 1 / Math.sqrt(D)), mask); // (B, KV, G*T, Pk+T)
       const att = tf.matMul(tf.softmax(scores, -1), vt); // (B, KV, G*T, D)
       const a = tf.reshape(tf.transpose(tf.reshape(att, [B, H, T, D]), [0, 2, 1, 3]), [N, H * D]);
       x = tf.add(x, this.linear(a, l, 'o_proj', drop));
@@ -353,7 +416,10 @@ export class ReferenceModel {
     }
     x = this.rmsnorm(x, 'model.norm.weight');
     const head = this.cfg.tieWordEmbeddings ? this.weight('model.embed_tokens.weight') : this.weight('lm_head.weight');
-    return tf.matMul(x, head, false, true); // (N, V)
+    const logits = tf.matMul(x, head, false, true); // (N, V)
+    if (!Pv) return logits;
+    const V = cfg.vocabSize;
+    return tf.reshape(tf.slice(tf.reshape(logits, [B, T, V]), [0, Pv, 0], [B, Treal, V]), [B * Treal, V]); // virtual rows dropped
   }
 
   private weight(name: string): tf.Tensor {
@@ -374,7 +440,7 @@ export class ReferenceModel {
     let y = tf.matMul(x, this.weight(`${path}.weight`), false, true);
     const bias = this.w.get(`${path}.bias`);
     if (bias) y = tf.add(y, bias);
-    const ad = this.adapters.get(path);
+    const ad = this.adapterEnabled ? this.adapters.get(path) : undefined;
     if (ad) {
       let xd = x;
       if (drop) {
@@ -400,26 +466,32 @@ export class ReferenceModel {
     return tf.reshape(tf.concat([tf.sub(tf.mul(x1, c), tf.mul(x2, s)), tf.add(tf.mul(x1, s), tf.mul(x2, c))], 4), [B, T, nh, D]);
   }
 
-  /** RoPE tables and the additive attention mask for length T, built once (float64 maths, f32 storage). */
-  private tablesFor(T: number): { cos: tf.Tensor; sin: tf.Tensor; mask: tf.Tensor } {
-    const hit = this.tables.get(T);
+  /**
+   * RoPE tables and the additive attention mask for length T after P prefix slots, built once (float64
+   * maths, f32 storage). Row t is at position P + t.
+   */
+  private tablesFor(T: number, P = 0): { cos: tf.Tensor; sin: tf.Tensor; mask: tf.Tensor } {
+    const hit = this.tables.get(`${T},${P}`);
     if (hit) return hit;
     const half = this.cfg.headDim / 2, G = this.cfg.numHeads / this.cfg.numKvHeads, W = this.cfg.slidingWindow;
     const cos = new Float32Array(T * half), sin = new Float32Array(T * half);
     for (let t = 0; t < T; t++) {
       for (let i = 0; i < half; i++) {
-        const ang = t * this.invFreq[i];
+        const ang = (P + t) * this.invFreq[i];
         cos[t * half + i] = Math.cos(ang);
         sin[t * half + i] = Math.sin(ang);
       }
     }
-    // (G*T, T): row g*T + t is query position t; it sees key s when s <= t (and t - W < s with a window).
-    const mask = new Float32Array(G * T * T);
+    // (G*T, P+T): row g*T + t is query position P + t; it sees prefix slot j (position j) when
+    // P + t - W < j with a window (always without), and sequence key s when s <= t (and t - W < s).
+    const K = P + T;
+    const mask = new Float32Array(G * T * K);
     for (let g = 0; g < G; g++) {
       for (let t = 0; t < T; t++) {
+        for (let j = 0; j < P; j++) mask[(g * T + t) * K + j] = W === null || j > P + t - W ? 0 : MASKED;
         for (let s = 0; s < T; s++) {
           const visible = s <= t && (W === null || s > t - W);
-          mask[(g * T + t) * T + s] = visible ? 0 : MASKED;
+          mask[(g * T + t) * K + P + s] = visible ? 0 : MASKED;
         }
       }
     }
@@ -427,9 +499,9 @@ export class ReferenceModel {
     const tb = {
       cos: tf.keep(tf.tensor(cos, [T, 1, half], 'float32')),
       sin: tf.keep(tf.tensor(sin, [T, 1, half], 'float32')),
-      mask: tf.keep(tf.tensor(mask, [G * T, T], 'float32')),
+      mask: tf.keep(tf.tensor(mask, [G * T, K], 'float32')),
     };
-    this.tables.set(T, tb);
+    this.tables.set(`${T},${P}`, tb);
     return tb;
   }
 }

@@ -4,14 +4,18 @@
 // using its CPU reference, so both engines follow the same optimizer.
 import type { Batch } from '../engine/model.ts';
 import type { LoraParams } from '../engine/weights.ts';
+import { softPromptName } from '../engine/config.ts';
 import { adamw_cpu, clipFactor, sumsq_cpu, type AdamWHyper } from '../kernels/adamw/adamw.ref.ts';
 import type { OptimizerState } from '../train/optimizer.ts';
 import type { TrainBackend } from '../train/trainer.ts';
 import { currentBackend } from './backend.ts';
 import type { ReferenceModel } from './model.ts';
 
+
 export class ReferenceTrainBackend implements TrainBackend {
   readonly name: string;
+  /** Name of the soft prompt in the gradient / optimizer maps (the engine's trainable name). */
+  private readonly soft: string | null;
   private grads = new Map<string, Float32Array>();
   private m = new Map<string, Float32Array>();
   private v = new Map<string, Float32Array>();
@@ -29,6 +33,9 @@ export class ReferenceTrainBackend implements TrainBackend {
         this.v.set(key, new Float32Array(arr.length));
       }
     }
+    const sp = model.getSoftPrompt();
+    this.soft = model.softPromptConfig ? softPromptName(model.softPromptConfig) : null;
+    if (sp && this.soft) for (const map of [this.grads, this.m, this.v]) map.set(this.soft, new Float32Array(sp.length));
   }
 
   get trainableParameters(): number {
@@ -42,7 +49,11 @@ export class ReferenceTrainBackend implements TrainBackend {
   }
   async forwardBackward(batch: Batch): Promise<number> {
     // Dropout masks follow the optimizer step (restored on resume) and the micro-batch, as the engine's.
-    const { loss, grads } = await this.model.lossAndGradsAsync(batch, { seed: this.model.dropoutSeed, step: this.step, micro: this.micro++ });
+    const { loss, grads, softPrompt } = await this.model.lossAndGradsAsync(batch, { seed: this.model.dropoutSeed, step: this.step, micro: this.micro++ });
+    if (softPrompt) {
+      const acc = this.grads.get(this.soft!)!;
+      for (let i = 0; i < softPrompt.length; i++) acc[i] += softPrompt[i];
+    }
     for (const [path, g] of grads) {
       for (const [k, arr] of [['A', g.A], ['B', g.B]] as const) {
         const acc = this.grads.get(`${path}.lora_${k}`)!;
@@ -67,6 +78,12 @@ export class ReferenceTrainBackend implements TrainBackend {
       adamw_cpu(p.B, this.grads.get(`${path}.lora_B`)!, this.m.get(`${path}.lora_B`)!, this.v.get(`${path}.lora_B`)!, this.step, { ...this.hyper, lr }, scale);
     }
     this.model.setLora(params);
+    const sp = this.model.getSoftPrompt();
+    if (sp) {
+      const k = this.soft!;
+      adamw_cpu(sp, this.grads.get(k)!, this.m.get(k)!, this.v.get(k)!, this.step, { ...this.hyper, lr }, scale);
+      this.model.setSoftPrompt(sp);
+    }
   }
   evalLoss(batch: Batch): Promise<number> {
     return this.model.lossAsync(batch);
@@ -76,6 +93,12 @@ export class ReferenceTrainBackend implements TrainBackend {
   }
   setLora(p: LoraParams): void {
     this.model.setLora(p);
+  }
+  async getSoftPrompt(): Promise<Float32Array | null> {
+    return this.model.getSoftPrompt();
+  }
+  setSoftPrompt(v: Float32Array): void {
+    this.model.setSoftPrompt(v);
   }
   async getOptimizerState(): Promise<OptimizerState> {
     const m: Record<string, Float32Array> = {}, v: Record<string, Float32Array> = {};

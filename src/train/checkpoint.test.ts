@@ -16,6 +16,16 @@ describe('checkpoint encoding', () => {
     expect(checkpoint).toEqual(c);
   });
 
+  it('round-trips a soft prompt (prompt / prefix tuning) and its optimizer moments', async () => {
+    const c: Checkpoint = {
+      step: 2, epoch: 0, batchIndex: 2, lora: new Map(), softPrompt: Float32Array.from([0.5, -1, 2, 3]),
+      optimizer: { step: 2, m: { prompt_embeddings: Float32Array.from([1, 2, 3, 4]) }, v: { prompt_embeddings: Float32Array.from([5, 6, 7, 8]) } },
+      history: [],
+    };
+    const enc = encodeCheckpoint(c, {});
+    expect((await decodeCheckpoint(enc.json, enc.tensors)).checkpoint).toEqual(c);
+  });
+
   it('refuses something that is not a checkpoint', async () => {
     await expect(decodeCheckpoint('{"format":"x"}', new Uint8Array(8))).rejects.toThrow(/not a tabtune checkpoint/);
     await expect(decodeCheckpoint('nope', new Uint8Array(8))).rejects.toThrow(/not valid JSON/);

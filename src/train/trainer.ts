@@ -23,6 +23,9 @@ export interface TrainBackend {
   evalLoss(batch: Batch): Promise<number>;
   getLora(): Promise<LoraParams>;
   setLora(p: LoraParams): void;
+  /** The soft prompt's values (prompt / prefix tuning; layouts in engine/config.ts), null without one. */
+  getSoftPrompt(): Promise<Float32Array | null>;
+  setSoftPrompt(v: Float32Array): void;
   getOptimizerState(): Promise<OptimizerState>;
   setOptimizerState(s: OptimizerState): void;
 }
@@ -59,6 +62,8 @@ export interface Checkpoint {
   epoch: number;
   batchIndex: number;
   lora: LoraParams;
+  /** Prompt / prefix tuning values (absent with LoRA). */
+  softPrompt?: Float32Array;
   optimizer: OptimizerState;
   history: StepEvent[];
 }
@@ -103,6 +108,7 @@ export class Trainer {
   /** Continue from a checkpoint (same data and config ⇒ same trajectory as an uninterrupted run). */
   resume(c: Checkpoint): void {
     this.backend.setLora(c.lora);
+    if (c.softPrompt) this.backend.setSoftPrompt(c.softPrompt);
     this.backend.setOptimizerState(c.optimizer);
     this.step = c.step;
     this.epoch = c.epoch;
@@ -113,9 +119,10 @@ export class Trainer {
   }
 
   async checkpoint(): Promise<Checkpoint> {
+    const softPrompt = await this.backend.getSoftPrompt();
     return {
       step: this.step, epoch: this.epoch, batchIndex: this.batchIndex,
-      lora: await this.backend.getLora(), optimizer: await this.backend.getOptimizerState(), history: [...this.history],
+      lora: await this.backend.getLora(), ...(softPrompt ? { softPrompt } : {}), optimizer: await this.backend.getOptimizerState(), history: [...this.history],
     };
   }
 

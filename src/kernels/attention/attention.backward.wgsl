@@ -1,40 +1,71 @@
-// Causal grouped-query attention, backward, in two passes that need no float atomics. With
-// P[t,s] = exp(scale·q_t·k_s − lse_t) recomputed from the forward's lse, and δ_t = Σ_d dO_t·o_t:
+// Causal grouped-query attention with an optional key/value prefix, backward, in passes that need no
+// float atomics. With P[t,s] = exp(scale·q_t·k_s − lse_t) recomputed from the forward's lse (s runs
+// over the prefix slots and the sequence keys t sees, as in attention.wgsl), and δ_t = Σ_d dO_t·o_t:
 //   dS[t,s] = P[t,s] · (dO_t·v_s − δ_t)
-//   pass `dq`   (one thread per query row):  dq_t = scale · Σ_s dS[t,s] · k_s,  and writes δ_t
-//   pass `dkdv` (one thread per key row):     dk_s = scale · Σ_{h in group} Σ_t dS[t,s] · q_t
-//                                             dv_s = Σ_{h in group} Σ_t P[t,s] · dO_t
-// The dkdv pass reads δ written by the dq pass, so record dq first (same compute pass is fine:
-// WebGPU orders dispatches within a pass). Key s is seen by queries s ≤ t (and t < s + W with a
-// sliding window W > 0). Shapes and row layout as in attention.wgsl; dq, dk, dv are overwritten.
+//   pass `delta`   (one thread per query row):  δ_t
+//   pass `dq`      (one thread per query row):  dq_t = scale · Σ_s dS[t,s] · k_s   (prefix slots included)
+//   pass `dkdv`    (one thread per key row):    dk_s = scale · Σ_{h in group} Σ_t dS[t,s] · q_t
+//                                                dv_s = Σ_{h in group} Σ_t P[t,s] · dO_t
+//   pass `dprefix` (one thread per prefix slot and kv head; only when P > 0): the same sums for slot j,
+//                  over every batch row too (the prefix is shared), ADDED to dpkv (a parameter grad: +=)
+// The later passes read δ written by the delta pass: record them in this order (one compute pass is
+// fine: WebGPU orders dispatches within a pass). Sequence key s is seen by queries s ≤ t (and
+// t < s + W with a sliding window W > 0); prefix slot j by queries t with j > P + t − W (all when
+// W = 0). Shapes, row layout and the prefix layout pkv [L, 2, P, KV·D] (this layer at vec4 pOff) as in
+// attention.wgsl; dq, dk, dv and δ are overwritten.
 // Thread mapping:
-//   dq:   workgroup (x, y = b·H + h), query row t = x·64 + lane; registers: q, dO, dq (D/4 vec4s each).
-//   dkdv: workgroup (x, y = b·KV + g), key row s = x·64 + lane; registers: k, v, dk, dv.
+//   delta, dq: workgroup (x, y = b·H + h), query row t = x·64 + lane; registers: q, dO, dq (D/4 vec4s each).
+//   dkdv:      workgroup (x, y = b·KV + g), key row s = x·64 + lane; registers: k, v, dk, dv.
+//   dprefix:   workgroup (x, y = g), slot j = x·64 + lane; registers: k_j, v_j, dk_j, dv_j.
 // As in the forward, a workgroup walks the union of its rows' ranges in one order and each thread
-// skips what its row must not see, so the loads of the other side's rows are uniform. The two entry
-// points bind different buffers (each entry point's auto layout holds only what it uses).
-// Requires D % 4 == 0 and D ≤ 128.
+// skips what its row must not see, so the loads of the other side's rows are uniform. Each entry point
+// binds its own variables (an entry point's auto layout holds only what it uses; none binds more than
+// 8 storage buffers, WebGPU's default per-stage limit). Requires D % 4 == 0 and D ≤ 128.
 
 override D4: u32;
 const MAX_D4: u32 = 32u;
 const WG: u32 = 64u;
 
-struct Params { B: u32, T: u32, H: u32, KV: u32, W: u32, scale: f32 }
+struct Params { B: u32, T: u32, H: u32, KV: u32, W: u32, scale: f32, P: u32, pOff: u32 }
+
+// ---- pass delta: bindings 0..3
+@group(0) @binding(0) var<storage, read> eo: array<vec4<f32>>;        // o
+@group(0) @binding(1) var<storage, read> edO: array<vec4<f32>>;       // dO
+@group(0) @binding(2) var<storage, read_write> edelta: array<f32>;    // δ
+@group(0) @binding(3) var<uniform> ep: Params;
+
+@compute @workgroup_size(WG)
+fn deltaMain(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let bh = wg.y;
+  let b = bh / ep.H;
+  let h = bh % ep.H;
+  let t = wg.x * WG + li;
+  if (t >= ep.T) { return; }
+  let qBase = ((b * ep.T + t) * ep.H + h) * D4;
+  var dlt = 0.0;
+  for (var j = 0u; j < D4; j++) { dlt += dot(edO[qBase + j], eo[qBase + j]); }
+  edelta[bh * ep.T + t] = dlt;
+}
 
 // ---- pass dq: bindings 0..8
 @group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> o: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> dO: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> lse: array<f32>;
+@group(0) @binding(3) var<storage, read> dO: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> lse: array<f32>;
+@group(0) @binding(5) var<storage, read> delta: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dq: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read_write> delta: array<f32>;
+@group(0) @binding(7) var<storage, read> pkv: array<vec4<f32>>;
 @group(0) @binding(8) var<uniform> p: Params;
 
 fn firstKey(t: u32) -> u32 {
   if (p.W == 0u || t < p.W) { return 0u; }
   return t + 1u - p.W;
+}
+
+fn firstSlot(t: u32) -> u32 {
+  if (p.W == 0u || p.P + t < p.W) { return 0u; }
+  return min(p.P, p.P + t + 1u - p.W);
 }
 
 @compute @workgroup_size(WG)
@@ -53,16 +84,28 @@ fn dqMain(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
   var qr: array<vec4<f32>, MAX_D4>;
   var dOr: array<vec4<f32>, MAX_D4>;
   var acc: array<vec4<f32>, MAX_D4>;
-  var dlt = 0.0;
   for (var j = 0u; j < D4; j++) {
     qr[j] = q[qBase + j] * p.scale;
     dOr[j] = dO[qBase + j];
-    dlt += dot(dOr[j], o[qBase + j]);
     acc[j] = vec4<f32>(0.0);
   }
-  delta[bh * p.T + t] = dlt;
+  let dlt = delta[bh * p.T + t];
   let lseT = lse[bh * p.T + t];
 
+  let slotLo = firstSlot(t);
+  let vOff = p.P * p.KV * D4;
+  for (var s = firstSlot(t0); s < p.P; s++) {
+    if (s < slotLo) { continue; }
+    let kBase = p.pOff + (s * p.KV + g) * D4;
+    var sc = 0.0;
+    var dp = 0.0;
+    for (var j = 0u; j < D4; j++) {
+      sc += dot(qr[j], pkv[kBase + j]);
+      dp += dot(dOr[j], pkv[kBase + vOff + j]);
+    }
+    let ds = exp(sc - lseT) * (dp - dlt);
+    for (var j = 0u; j < D4; j++) { acc[j] += ds * pkv[kBase + j]; }
+  }
   for (var s = firstKey(t0); s <= tEnd; s++) {
     if (s < lo || s > t) { continue; }
     let kBase = ((b * p.T + s) * p.KV + g) * D4;
@@ -84,7 +127,7 @@ fn dqMain(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
 @group(0) @binding(2) var<storage, read> kv: array<vec4<f32>>;       // v
 @group(0) @binding(3) var<storage, read> kdO: array<vec4<f32>>;      // dO
 @group(0) @binding(4) var<storage, read> klse: array<f32>;           // lse
-@group(0) @binding(5) var<storage, read> kdelta: array<f32>;         // δ from the dq pass
+@group(0) @binding(5) var<storage, read> kdelta: array<f32>;         // δ from the delta pass
 @group(0) @binding(6) var<storage, read_write> dk: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> dv: array<vec4<f32>>;
 @group(0) @binding(8) var<uniform> kp: Params;
@@ -142,5 +185,59 @@ fn dkdvMain(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_inde
   for (var j = 0u; j < D4; j++) {
     dk[kBase + j] = dkAcc[j] * kp.scale;
     dv[kBase + j] = dvAcc[j];
+  }
+}
+
+// ---- pass dprefix: bindings 0..6
+@group(0) @binding(0) var<storage, read> xq: array<vec4<f32>>;       // q
+@group(0) @binding(1) var<storage, read> xdO: array<vec4<f32>>;      // dO
+@group(0) @binding(2) var<storage, read> xlse: array<f32>;           // lse
+@group(0) @binding(3) var<storage, read> xdelta: array<f32>;         // δ
+@group(0) @binding(4) var<storage, read> xpkv: array<vec4<f32>>;     // prefix [L, 2, P, KV·D]
+@group(0) @binding(5) var<storage, read_write> dpkv: array<vec4<f32>>; // its gradient, same layout (+=)
+@group(0) @binding(6) var<uniform> xp: Params;
+
+@compute @workgroup_size(WG)
+fn dprefixMain(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let g = wg.y;
+  let group = xp.H / xp.KV;
+  let s = wg.x * WG + li;
+  if (s >= xp.P) { return; }
+  let kBase = xp.pOff + (s * xp.KV + g) * D4;
+  let vOff = xp.P * xp.KV * D4;
+  var kr: array<vec4<f32>, MAX_D4>;
+  var vr: array<vec4<f32>, MAX_D4>;
+  var dkAcc: array<vec4<f32>, MAX_D4>;
+  var dvAcc: array<vec4<f32>, MAX_D4>;
+  for (var j = 0u; j < D4; j++) {
+    kr[j] = xpkv[kBase + j] * xp.scale;
+    vr[j] = xpkv[kBase + vOff + j];
+    dkAcc[j] = vec4<f32>(0.0);
+    dvAcc[j] = vec4<f32>(0.0);
+  }
+  for (var b = 0u; b < xp.B; b++) {
+    for (var r = 0u; r < group; r++) {
+      let bh = b * xp.H + g * group + r;
+      for (var t = 0u; t < xp.T; t++) {
+        if (xp.W > 0u && s + xp.W <= xp.P + t) { continue; } // slot s is outside query t's window
+        let qBase = ((b * xp.T + t) * xp.H + g * group + r) * D4;
+        var sc = 0.0;
+        var dp = 0.0;
+        for (var j = 0u; j < D4; j++) {
+          sc += dot(xq[qBase + j], kr[j]);
+          dp += dot(xdO[qBase + j], vr[j]);
+        }
+        let pr = exp(sc - xlse[bh * xp.T + t]);
+        let ds = pr * (dp - xdelta[bh * xp.T + t]);
+        for (var j = 0u; j < D4; j++) {
+          dvAcc[j] += pr * xdO[qBase + j];
+          dkAcc[j] += ds * xq[qBase + j];
+        }
+      }
+    }
+  }
+  for (var j = 0u; j < D4; j++) {
+    dpkv[kBase + j] += dkAcc[j] * xp.scale;
+    dpkv[kBase + vOff + j] += dvAcc[j];
   }
 }

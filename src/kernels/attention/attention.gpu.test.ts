@@ -40,6 +40,15 @@ async function runBoth(s: AttentionShape, x: Inputs) {
   }, ['o', 'lse', 'dq', 'dk', 'dv']);
 }
 
+// Prefix tuning: P slots (P not a multiple of 64; 70 spans two workgroups of slots) of a 3-layer prefix
+// buffer [L, 2, P, KV·D], read at a layer offset; with and without a sliding window.
+const PREFIX_CASES: [AttentionShape, number, number][] = [
+  [{ B: 2, T: 5, H: 4, KV: 2, D: 8 }, 3, 1],
+  [{ B: 3, T: 17, H: 2, KV: 1, D: 16 }, 70, 2],
+  [{ B: 2, T: 70, H: 4, KV: 2, D: 8 }, 5, 0],
+  [{ B: 2, T: 9, H: 4, KV: 2, D: 8, slidingWindow: 6 }, 4, 1],
+];
+
 describe('attention (WebGPU vs CPU reference)', () => {
   for (const s of CASES) {
     it(`forward + backward ${JSON.stringify(s)}`, async () => {
@@ -75,4 +84,31 @@ describe('attention (WebGPU vs CPU reference)', () => {
     expectClose(got.dk, new Float32Array(B * KV * D), TOL.strict, 'dk = 0');
     expectClose(got.dv, dvWant, TOL.strict, 'dv');
   });
+
+  for (const [s, P, layer] of PREFIX_CASES) {
+    it(`with a prefix of ${P} slots (layer ${layer} of 3) ${JSON.stringify(s)}`, async () => {
+      const gpu = await testGpu();
+      const x = inputs(s, 500 + P * 7 + s.T);
+      const rng = new Rng(P * 31 + layer);
+      const block = 2 * P * s.KV * s.D, offset = layer * block;
+      const pkv = rng.fill(3 * block, -2, 2);
+      const dpkv0 = rng.fill(3 * block); // the gradient is ADDED to what is there
+      const pre = { P, pk: pkv.subarray(offset, offset + block / 2), pv: pkv.subarray(offset + block / 2, offset + block) };
+      const N = s.B * s.T;
+      const got = await runOnce(gpu, { ...x, pkv, dpkv: dpkv0, o: N * s.H * s.D, lse: s.B * s.H * s.T, dq: N * s.H * s.D, dk: N * s.KV * s.D, dv: N * s.KV * s.D }, (pass, b) => {
+        const args = { ...s, q: b.q, k: b.k, v: b.v, o: b.o, lse: b.lse, prefix: { pkv: b.pkv, P, offset } };
+        return [...attention(gpu, pass, args), ...attentionBackward(gpu, pass, { ...args, dO: b.dO, dq: b.dq, dk: b.dk, dv: b.dv, dpkv: b.dpkv })];
+      }, ['o', 'lse', 'dq', 'dk', 'dv', 'dpkv']);
+      const ref = attention_cpu(x.q, x.k, x.v, s, pre);
+      expectClose(got.o, ref.o, TOL.strict, 'o');
+      expectClose(got.lse, ref.lse, TOL.strict, 'lse');
+      const g = attention_backward_cpu(x.dO, x.q, x.k, x.v, s, pre);
+      expectClose(got.dq, g.dq, TOL.strict, 'dq');
+      expectClose(got.dk, g.dk, TOL.strict, 'dk');
+      expectClose(got.dv, g.dv, TOL.strict, 'dv');
+      const want = Float64Array.from(dpkv0);
+      for (let i = 0; i < block / 2; i++) { want[offset + i] += g.dpk[i]; want[offset + block / 2 + i] += g.dpv[i]; }
+      expectClose(got.dpkv, want, TOL.strict, 'dpkv (+= at the layer offset, other layers untouched)');
+    });
+  }
 });

@@ -1,5 +1,6 @@
-// Dispatch for kernels/attention: causal grouped-query attention (thread mapping in attention.wgsl
-// and attention.backward.wgsl). The backward takes the forward's arguments plus the gradients.
+// Dispatch for kernels/attention: causal grouped-query attention with an optional key/value prefix
+// (prefix tuning; thread mapping in attention.wgsl and attention.backward.wgsl). The backward takes the
+// forward's arguments plus the gradients.
 import { Gpu } from '../../gpu/gpu.ts';
 import { checkBuffer, checkSizes } from '../elementwise/grid.ts';
 import backwardCode from './attention.backward.wgsl?raw';
@@ -29,6 +30,12 @@ export interface AttentionArgs {
   slidingWindow?: number;
   /** Default 1/sqrt(D). */
   scale?: number;
+  /**
+   * Key/value prefix seen by every query before the sequence (prefix tuning): `pkv` holds every
+   * layer's prefix [L, 2, P, KV·D] (keys, then values), `offset` is this layer's first float
+   * (l·2·P·KV·D). The sequence then sits at positions P.., the slots at 0..P−1 (matters for W only).
+   */
+  prefix?: { pkv: GPUBuffer; P: number; offset: number };
 }
 
 export interface AttentionBackwardArgs extends AttentionArgs {
@@ -42,6 +49,8 @@ export interface AttentionBackwardArgs extends AttentionArgs {
   dv: GPUBuffer;
   /** [B·H·T] scratch for δ = rowsum(dO ∘ o). If omitted it is created and returned with the params. */
   delta?: GPUBuffer;
+  /** With `prefix`: the gradient of pkv (same layout), ADDED to (a parameter gradient). */
+  dpkv?: GPUBuffer;
 }
 
 /** Validate the shape; returns the u32/f32 params shared by all three entry points. */
@@ -57,13 +66,24 @@ function prepare(op: string, a: AttentionArgs): (number | { f: number })[] {
   checkBuffer(op, 'v', a.v, N * a.KV * a.D);
   checkBuffer(op, 'o', a.o, N * a.H * a.D);
   checkBuffer(op, 'lse', a.lse, a.B * a.H * a.T);
-  return [a.B, a.T, a.H, a.KV, W, { f: a.scale ?? 1 / Math.sqrt(a.D) }];
+  const P = a.prefix?.P ?? 0, off = a.prefix?.offset ?? 0;
+  if (a.prefix) {
+    checkSizes(op, { P, offset: off });
+    if (off % 4 !== 0) throw new RangeError(`${op}: the prefix offset must be a multiple of 4, got ${off}`);
+    checkBuffer(op, 'prefix', a.prefix.pkv, off + 2 * P * a.KV * a.D);
+  }
+  return [a.B, a.T, a.H, a.KV, W, { f: a.scale ?? 1 / Math.sqrt(a.D) }, P, off / 4];
+}
+
+/** The prefix buffer to bind: with P = 0 nothing is read from it, so q stands in (read-only twice is fine). */
+function prefixBuffer(a: AttentionArgs): GPUBuffer {
+  return a.prefix && a.prefix.P > 0 ? a.prefix.pkv : a.q;
 }
 
 export function attention(gpu: Gpu, pass: GPUComputePassEncoder, a: AttentionArgs): GPUBuffer[] {
   const params = gpu.uniform('attention.params', prepare('attention', a));
   const pipeline = gpu.pipeline('attention', forwardCode, 'main', { D4: a.D / 4 });
-  Gpu.dispatch(pass, pipeline, gpu.bindGroup(pipeline, [a.q, a.k, a.v, a.o, a.lse, params]), Math.ceil(a.T / WG) || 1, a.B * a.H);
+  Gpu.dispatch(pass, pipeline, gpu.bindGroup(pipeline, [a.q, a.k, a.v, a.o, a.lse, prefixBuffer(a), params]), Math.ceil(a.T / WG) || 1, a.B * a.H);
   return [params];
 }
 
@@ -82,10 +102,22 @@ export function attentionBackward(gpu: Gpu, pass: GPUComputePassEncoder, a: Atte
   const D4 = a.D / 4;
   const tGroups = Math.ceil(a.T / WG) || 1;
 
+  const P = a.prefix?.P ?? 0;
+  if (P > 0) {
+    if (!a.dpkv) throw new RangeError(`${op}: a prefix needs dpkv (its gradient)`);
+    checkBuffer(op, 'dpkv', a.dpkv, a.prefix!.offset + 2 * P * a.KV * a.D);
+  }
+
+  const deltaPipeline = gpu.pipeline('attention.backward.delta', backwardCode, 'deltaMain', { D4 });
+  Gpu.dispatch(pass, deltaPipeline, gpu.bindGroup(deltaPipeline, [a.o, a.dO, delta, params]), tGroups, a.B * a.H);
+  // The passes below read δ written above (dispatches in one pass run in order).
   const dqPipeline = gpu.pipeline('attention.backward.dq', backwardCode, 'dqMain', { D4 });
-  Gpu.dispatch(pass, dqPipeline, gpu.bindGroup(dqPipeline, [a.q, a.k, a.v, a.o, a.dO, a.lse, a.dq, delta, params]), tGroups, a.B * a.H);
-  // Reads δ written by the dispatch above (dispatches in one pass run in order).
+  Gpu.dispatch(pass, dqPipeline, gpu.bindGroup(dqPipeline, [a.q, a.k, a.v, a.dO, a.lse, delta, a.dq, prefixBuffer(a), params]), tGroups, a.B * a.H);
   const kvPipeline = gpu.pipeline('attention.backward.dkdv', backwardCode, 'dkdvMain', { D4 });
   Gpu.dispatch(pass, kvPipeline, gpu.bindGroup(kvPipeline, [a.q, a.k, a.v, a.dO, a.lse, delta, a.dk, a.dv, params]), tGroups, a.B * a.KV);
+  if (P > 0) {
+    const pPipeline = gpu.pipeline('attention.backward.dprefix', backwardCode, 'dprefixMain', { D4 });
+    Gpu.dispatch(pass, pPipeline, gpu.bindGroup(pPipeline, [a.q, a.dO, a.lse, delta, a.prefix!.pkv, a.dpkv!, params]), Math.ceil(P / WG), a.KV);
+  }
   return created;
 }

@@ -1,33 +1,45 @@
-// Causal grouped-query attention, forward, with online softmax (flash-style: no T×T scores in memory).
-//   o[b,t,h,:] = Σ_s softmax_s(scale · q[b,t,h,:]·k[b,s,g,:]) · v[b,s,g,:],   g = h / (H/KV),
-// over the keys s that query t sees: s ≤ t, and t − W < s when a sliding window W > 0 is set.
+// Causal grouped-query attention, forward, with online softmax (flash-style: no T×T scores in memory),
+// with an optional key/value prefix (prefix tuning) in front of the sequence.
+//   o[b,t,h,:] = Σ_s softmax_s(scale · q[b,t,h,:]·k_s[g,:]) · v_s[g,:],   g = h / (H/KV),
+// over the keys query t sees: the P prefix slots j (shared by every batch row; none when P = 0), then
+// the sequence keys s ≤ t of its own batch row. Positions: slot j sits at position j and sequence row t
+// at P + t, so a sliding window W > 0 keeps keys at positions > P + t − W (for the sequence: s > t − W).
 // q, o: [N, H·D]; k, v: [N, KV·D] (N = B·T, row n = b·T + t, head h at columns h·D .. h·D+D−1).
-// lse: [B·H·T], lse[(b·H + h)·T + t] = log Σ_s exp(score) (saved for the backward).
+// pkv: the prefix of every layer [L, 2, P, KV·D] (2 = keys, values); this layer's keys start at vec4
+// index pOff, its values P·KV·D/4 vec4s later. With P = 0 any buffer may be bound there (never read).
+// lse: [B·H·T], lse[(b·H + h)·T + t] = log Σ_s exp(score) over every key seen, prefix included.
 // Thread mapping: one thread per query row (b, h, t); workgroup (x, y) holds rows t = x·64 + lane of
 // y = b·H + h. A thread keeps its q row (pre-scaled) and its output accumulator in registers as D/4
-// vec4s and walks the keys in order with a running max m and sum l. All threads of a workgroup walk
-// the same key range (the union of what its rows see) and skip the keys their own row must not see,
-// so at every step they read the same k/v row (a broadcast load on GPUs); no barriers, no workgroup
-// memory (SwiftShader pays dearly for those). Requires D % 4 == 0 and D ≤ 128.
+// vec4s and walks the keys in order (prefix first) with a running max m and sum l. All threads of a
+// workgroup walk the same key range (the union of what its rows see) and skip the keys their own row
+// must not see, so at every step they read the same k/v row (a broadcast load on GPUs); no barriers,
+// no workgroup memory (SwiftShader pays dearly for those). Requires D % 4 == 0 and D ≤ 128.
 
 override D4: u32;            // D / 4, fixed per model: lets the compiler unroll the loops over D
 const MAX_D4: u32 = 32u;     // D ≤ 128
 const WG: u32 = 64u;
 const NEG_BIG: f32 = -3.0e38; // finite "−∞": exp(NEG_BIG − m) is 0 without relying on inf arithmetic
 
-struct Params { B: u32, T: u32, H: u32, KV: u32, W: u32, scale: f32 }
+struct Params { B: u32, T: u32, H: u32, KV: u32, W: u32, scale: f32, P: u32, pOff: u32 }
 
 @group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> o: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> lse: array<f32>;
-@group(0) @binding(5) var<uniform> p: Params;
+@group(0) @binding(5) var<storage, read> pkv: array<vec4<f32>>;
+@group(0) @binding(6) var<uniform> p: Params;
 
-// First key query t sees.
+// First sequence key query t sees.
 fn firstKey(t: u32) -> u32 {
   if (p.W == 0u || t < p.W) { return 0u; }
   return t + 1u - p.W;
+}
+
+// First prefix slot query t sees (P when it sees none).
+fn firstSlot(t: u32) -> u32 {
+  if (p.W == 0u || p.P + t < p.W) { return 0u; }
+  return min(p.P, p.P + t + 1u - p.W);
 }
 
 @compute @workgroup_size(WG)
@@ -52,6 +64,25 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 
   var m = NEG_BIG;
   var l = 0.0;
+  // prefix slots (keys at pOff, values P·KV·D4 further)
+  let slotLo = firstSlot(t);
+  let vOff = p.P * p.KV * D4;
+  for (var s = firstSlot(t0); s < p.P; s++) {
+    if (s < slotLo) { continue; }
+    let kBase = p.pOff + (s * p.KV + g) * D4;
+    var sc = 0.0;
+    for (var j = 0u; j < D4; j++) { sc += dot(qr[j], pkv[kBase + j]); }
+    if (sc > m) {
+      let corr = exp(m - sc);
+      l *= corr;
+      for (var j = 0u; j < D4; j++) { acc[j] *= corr; }
+      m = sc;
+    }
+    let e = exp(sc - m);
+    l += e;
+    for (var j = 0u; j < D4; j++) { acc[j] = fma(vec4<f32>(e), pkv[kBase + vOff + j], acc[j]); }
+  }
+  // sequence keys
   for (var s = firstKey(t0); s <= tEnd; s++) {
     if (s < lo || s > t) { continue; }
     let kBase = ((b * p.T + s) * p.KV + g) * D4;
