@@ -14,7 +14,9 @@ import { mountModelPanel } from './ui/model-panel.ts';
 import { parseParams } from './ui/params.ts';
 import { mountPlayground } from './ui/playground.ts';
 import { RunRecorder, type AutostartState, type TabtuneHook } from './ui/report.ts';
+import { mountRoleBenchPanel } from './ui/rolebench-panel.ts';
 import { mountRunsPanel } from './ui/runs-panel.ts';
+import { mountS3ftPanel } from './ui/s3ft-panel.ts';
 import { mountSamplesPanel } from './ui/samples-panel.ts';
 import { mountSettingsForm } from './ui/settings-form.ts';
 import { mountTrainingPanel } from './ui/training-panel.ts';
@@ -55,7 +57,9 @@ await yieldToMain();
 const settings = mountSettingsForm(setupCol, params.settings);
 await yieldToMain();
 const training = mountTrainingPanel(runCol);
+const s3ft = mountS3ftPanel(runCol);
 const samples = mountSamplesPanel(runCol);
+const roleBench = mountRoleBenchPanel(runCol);
 await yieldToMain();
 const playground = mountPlayground(runCol, engine);
 const exporter = mountExportPanel(runCol, engine);
@@ -83,10 +87,21 @@ const sync = () => {
   const why = !gpu.engine() ? 'Waiting for the training engine to be chosen.' : !s ? 'Fix the highlighted settings first.' : loading ? 'Loading…' : '';
   training.setStartable(!!s && !!gpu.engine() && !loading, why);
   playground.setAvailable(!!model.loaded() && !loading, hasAdapter);
+  s3ft.setRerunnable(!busy && !!s && s.recipe === 's3ft' && !!model.loaded() && !!data.loaded());
   exporter.setAvailable(hasAdapter && !loading && training.state() !== 'loading' && training.state() !== 'training');
 };
 
+/** The recipe's own views: RoleBench's ROUGE-L table, the S3FT pipeline; S3FT generates no samples. */
+const showRecipe = () => {
+  const r = settings.recipe();
+  data.setRecipe(r);
+  roleBench.setVisible(r === 'rolebench');
+  s3ft.setVisible(r === 's3ft');
+  samples.element.hidden = r === 's3ft';
+};
+showRecipe();
 settings.onChange((s) => {
+  showRecipe();
   model.estimate(s);
   sync();
 });
@@ -143,6 +158,7 @@ const onEvent = (e: TrainEvent) => {
   }
   recorder.record(e);
   training.handle(e);
+  s3ft.handle(e);
   switch (e.type) {
     case 'step':
       if (!hasAdapter) {
@@ -155,6 +171,9 @@ const onEvent = (e: TrainEvent) => {
       break;
     case 'baseline':
       samples.setBaseline(e.eval);
+      break;
+    case 'rolebench':
+      roleBench.add(e.eval);
       break;
     case 'error':
       lastEventError = e.message;
@@ -172,7 +191,8 @@ let lastEventError: string | null = null;
 // One proxy for the page's lifetime: the worker may keep calling it across runs.
 const onEventProxy = Comlink.proxy(onEvent);
 
-async function start(resume?: SavedRun): Promise<void> {
+/** Start a run: the recipe's (S3FT: the pipeline, or only its stage C at `s3ftThreshold`), or resume a saved one. */
+async function start(resume?: SavedRun, s3ftThreshold?: number): Promise<void> {
   const s = settings.get();
   if (!s) {
     errors.show({ title: 'Training not started', message: 'Some settings are invalid.', advice: 'Fix the highlighted fields in "Recipe & hyperparameters".', name: 'InputError' });
@@ -181,6 +201,8 @@ async function start(resume?: SavedRun): Promise<void> {
   runs.withdrawOffer();
   training.reset();
   samples.reset();
+  roleBench.reset();
+  if (s.recipe === 's3ft') s3ft.reset(s3ftThreshold === undefined ? 'discriminator' : 'sft');
   recorder.reset(resume ? resume.step : null);
   announceResume = resume ? resume.step : null;
   hasAdapter = false;
@@ -193,7 +215,8 @@ async function start(resume?: SavedRun): Promise<void> {
   if (!data.loaded() && !(await loadData())) return failed('The dataset could not be read.');
   lastEventError = null;
   try {
-    await engine.startTraining(s, onEventProxy, resume?.id);
+    if (s.recipe === 's3ft' && !resume) await engine.runS3ft(s, s3ftThreshold === undefined ? {} : { threshold: s3ftThreshold, from: 'sft' }, onEventProxy);
+    else await engine.startTraining(s, onEventProxy, resume?.id);
     void runs.refresh();
   } catch (e) {
     failed('Training could not start.');
@@ -222,6 +245,7 @@ training.onResume(control('Resume', async () => {
 }));
 training.onStop(control('Stop', () => engine.stop()));
 runs.onResume((r) => void start(r));
+s3ft.onRerun((t) => void start(undefined, t));
 
 sync();
 const firstRuns = runs.refresh();
@@ -287,6 +311,8 @@ const hook: TabtuneHook = {
       startedAtMs: recorder.startedAtMs,
       trainingAtMs: recorder.trainingAtMs,
       endedAtMs: recorder.endedAtMs,
+      rolebench: [...recorder.rolebench],
+      s3ft: recorder.s3ft,
     };
   },
   simulateDeviceLoss: () => engine.simulateDeviceLoss(),

@@ -41,7 +41,8 @@ export interface EngineInfo {
   measured: { webgpu: number | null; wasm: number | null } | null;
 }
 
-export type BaseDtypeChoice = 'native' | 'f32' | 'int8' | 'int4';
+/** How the frozen base's linear weights are stored; `native` = as the checkpoint stores them (F16/BF16 → f16, Q8_0 → int8, Q4_0/Q4_K → int4). */
+export type BaseDtypeChoice = 'native' | 'f32' | 'f16' | 'int8' | 'int4';
 
 export type ModelSource =
   | { kind: 'default' }
@@ -66,7 +67,7 @@ export interface ModelInfo {
   layers: number;
   hidden: number;
   vocab: number;
-  baseDtype: 'f32' | 'int8' | 'int4';
+  baseDtype: 'f32' | 'f16' | 'int8' | 'int4';
   /** Bytes of the frozen base on the GPU (or in tfjs for the fallback engine). */
   baseBytes: number;
   hasTokenizer: boolean;
@@ -90,10 +91,19 @@ export interface DataInfo {
   /** First few normalized records, for the preview table (render as text). */
   preview: { question: string; rolePrompt: string | null; answer: string }[];
   heldOut: number;
+  /** Set when the data was read for a recipe with its own layout (loadRoleBench, loadS3ft). */
+  recipe?: 'rolebench' | 's3ft';
+  /** Headers of the preview's three columns when they are not question / role prompt / answer. */
+  columns?: [string, string, string];
+  /** Recipe-specific lines for the data view (roles and categories, labels, the second file). */
+  details?: string[];
 }
 
+/** The app's recipes: `rolebench` trains like `sft` on RoleBench records; `s3ft` is the three-stage pipeline (runS3ft). */
+export type AppRecipe = 'self-prompt' | 'sft' | 'rolebench' | 's3ft';
+
 export interface TrainSettings {
-  recipe: 'self-prompt' | 'sft';
+  recipe: AppRecipe;
   targets: string[];
   rank: number;
   alpha: number;
@@ -111,6 +121,9 @@ export interface TrainSettings {
   evalSamples?: number;
   /** Longest generated sample at evaluations (default 48 tokens). */
   maxNewTokens?: number;
+  /** What trains (default 'lora'): LoRA, or prompt / prefix tuning of `virtualTokens` virtual tokens (default 20). */
+  method?: 'lora' | 'prompt' | 'prefix';
+  virtualTokens?: number;
 }
 
 export interface MemoryEstimate {
@@ -166,7 +179,17 @@ export type TrainEvent =
   | { type: 'checkpoint'; step: number }
   /** The GPU device was lost and the run continued from a checkpoint; `redone` steps are recomputed. */
   | { type: 'recovered'; fromStep: number; redone: number; reason: string }
-  | { type: 'error'; name: string; message: string; advice: string | null };
+  | { type: 'error'; name: string; message: string; advice: string | null }
+  /** RoleBench: ROUGE-L of the evaluation's samples (generated under each record's role prompt). */
+  | { type: 'rolebench'; eval: RoleBenchEvalInfo }
+  /** S3FT pipeline (runS3ft): a stage starts or ends. */
+  | { type: 's3ft-stage'; stage: S3ftStage; state: 'running' | 'done'; message?: string }
+  /** S3FT stage A's training steps (stage C's are ordinary 'step' events). */
+  | { type: 's3ft-step'; stage: 'discriminator'; step: StepInfo }
+  /** S3FT stage A: the discriminator on the held-out labelled records, before and after training. */
+  | { type: 'discriminator'; when: 'before' | 'after'; eval: DiscriminatorInfo }
+  /** S3FT stage B: every candidate's P(excellent) and the threshold in use. */
+  | { type: 's3ft-scores'; scores: S3ftScoresInfo };
 
 export interface SavedRun {
   id: string;
@@ -204,4 +227,95 @@ export interface EngineApi {
   listRuns(): Promise<SavedRun[]>;
   /** Test hook: destroy the GPU device mid-run to exercise recovery. */
   simulateDeviceLoss(): Promise<void>;
+  /**
+   * RoleBench records (JSONL) and their profiles (desc.json, role → description); `default` = the bundled
+   * samples. `systemTemplate` ({role}, {desc}) defaults to the RoleBench harness's. Train with recipe
+   * `rolebench` (startTraining): each evaluation is followed by a 'rolebench' event.
+   */
+  loadRoleBench(src: DataSource, profiles: DataSource, o?: { systemTemplate?: string }): Promise<DataInfo>;
+  /** S3FT candidates (unlabelled) and labelled records; `default` = the bundled samples. */
+  loadS3ft(candidates: DataSource, labelled: DataSource): Promise<DataInfo>;
+  /**
+   * The S3FT pipeline on the data of loadS3ft: A discriminator (LoRA on the labelled records, measured on the
+   * held-out ones), B filter (P(excellent) of every candidate), C SFT on the kept records. `from: 'sft'`
+   * reruns stage C only, on the last stage B scores. Events as startTraining's plus the S3FT ones; resolves
+   * when started.
+   */
+  runS3ft(s: TrainSettings, o: S3ftRunOptions, onEvent: (e: TrainEvent) => void): Promise<void>;
+}
+
+// --- recipes: RoleBench and S3FT ---------------------------------------------------------------------
+
+export interface RougeGroupInfo {
+  /** Samples in the group. */
+  n: number;
+  /** Mean ROUGE-L F; null without samples. */
+  rougeL: number | null;
+}
+
+/** ROUGE-L at one evaluation (src/train/rolebench-eval.ts): CUS (general), SPE (role-specific), RAW, per role. */
+export interface RoleBenchEvalInfo {
+  step: number;
+  overall: RougeGroupInfo;
+  cus: RougeGroupInfo;
+  spe: RougeGroupInfo;
+  raw: RougeGroupInfo;
+  rawNote: string | null;
+  perRole: Record<string, { overall: RougeGroupInfo; cus: RougeGroupInfo; spe: RougeGroupInfo }>;
+}
+
+export type S3ftStage = 'discriminator' | 'filter' | 'sft';
+
+export interface S3ftRunOptions {
+  /** Keep candidates with P(excellent) ≥ this; default the threshold chosen on the held-out labelled records. */
+  threshold?: number | null;
+  /** 'discriminator' (default): all three stages; 'sft': stage C only, on the last stage B scores. */
+  from?: 'discriminator' | 'sft';
+}
+
+/** Excellent vs not at a threshold (src/train/s3ft.ts BinaryMetrics). */
+export interface BinaryMetricsInfo {
+  threshold: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  accuracy: number;
+}
+
+export interface DiscriminatorInfo {
+  /** Training step of the discriminator (0 = before training). */
+  step: number;
+  /** Held-out labelled records scored. */
+  n: number;
+  accuracy: number;
+  meanTrueProb: number;
+  labels: string[];
+  /** confusion[true][predicted], in `labels` order. */
+  confusion: number[][];
+  scoring: 'first-token' | 'sequence';
+  /** After training: the threshold chosen on these records (F1 of excellent vs not), with its metrics. */
+  chosen: BinaryMetricsInfo | null;
+}
+
+export interface S3ftCandidateInfo {
+  id: string;
+  line: number;
+  system: string;
+  /** Earlier exchanges kept after fitting the sequence length. */
+  history: number;
+  prompt: string;
+  response: string;
+  pExcellent: number;
+  predicted: string;
+}
+
+export interface S3ftScoresInfo {
+  scoring: 'first-token' | 'sequence';
+  /** The threshold stage C uses (the chosen one unless S3ftRunOptions.threshold was given). */
+  threshold: number;
+  /** Chosen on the held-out labelled records; null when none fit. */
+  chosenThreshold: number | null;
+  candidates: S3ftCandidateInfo[];
+  /** Candidates that do not fit the sequence length even without history. */
+  skipped: number;
 }

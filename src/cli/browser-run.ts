@@ -35,11 +35,12 @@ export interface RunConfig {
   model: string;
   /** `default`, an http(s) URL, or a local JSON/JSONL/CSV file (relative to run.json). */
   data: string;
-  recipe?: 'self-prompt' | 'sft';
+  /** rolebench and s3ft read their bundled second file (profiles / labelled records) in the app. */
+  recipe?: 'self-prompt' | 'sft' | 'rolebench' | 's3ft';
   steps?: number;
   evalEvery?: number;
   seed?: number;
-  baseDtype?: 'native' | 'f32' | 'int8' | 'int4';
+  baseDtype?: 'native' | 'f32' | 'f16' | 'int8' | 'int4';
   engine?: 'auto' | 'webgpu' | 'wasm' | 'cpu';
   settings?: RunSettings;
   /** Give up after this long (default 3600 s): the run counts as failed. */
@@ -96,11 +97,11 @@ export function parseRunConfig(raw: unknown, file: string): RunConfig {
   const cfg: RunConfig = {
     model: str('model', 'default')!,
     data: str('data', 'default')!,
-    recipe: oneOf('recipe', ['self-prompt', 'sft'] as const),
+    recipe: oneOf('recipe', ['self-prompt', 'sft', 'rolebench', 's3ft'] as const),
     steps: int('steps', 1),
     evalEvery: int('evalEvery', 1),
     seed: int('seed', 0),
-    baseDtype: oneOf('baseDtype', ['native', 'f32', 'int8', 'int4'] as const),
+    baseDtype: oneOf('baseDtype', ['native', 'f32', 'f16', 'int8', 'int4'] as const),
     engine: oneOf('engine', ['auto', 'webgpu', 'wasm', 'cpu'] as const),
     timeoutSeconds: num('timeoutSeconds', (x) => x > 0, 'a positive number of seconds') ?? 3600,
     maxFinalLoss: num('maxFinalLoss', () => true, 'a number'),

@@ -112,7 +112,7 @@ const DETECT_SAMPLE = 200;
 type Obj = Record<string, unknown>;
 
 /** One record before mapping: a parsed object, or why it could not be read. */
-type RawItem = { line: number; obj: Obj; index: number } | { line: number; reject: Rejection };
+export type RawItem = { line: number; obj: Obj; index: number } | { line: number; reject: Rejection };
 
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -297,6 +297,21 @@ function readCsvItems(text: string, bad: Set<number>, delimiter: string, file: s
     }
   });
   return items;
+}
+
+/**
+ * A JSON array or JSON Lines file as raw items (a parsed value per record, or why it could not be read,
+ * with line numbers), for readers of layouts this file does not map (src/data/s3ft.ts). Bad UTF-8 costs
+ * only the records on the bad lines. Throws DataError for an empty file or a CSV file name.
+ */
+export function readJsonItems(bytes: Uint8Array, fileName: string): { format: 'json' | 'jsonl'; items: RawItem[] } {
+  if (!(bytes instanceof Uint8Array)) throw new DataError(fileName, 'expected the file contents as bytes (Uint8Array)');
+  const bad = badUtf8Lines(bytes);
+  const whole = new TextDecoder('utf-8').decode(bytes);
+  if (whole.trim().length === 0) throw new DataError(fileName, 'the file is empty');
+  if (/\.(csv|tsv)$/i.test(fileName)) throw new DataError(fileName, 'expected JSON or JSON Lines (records with nested fields cannot be CSV)');
+  if (firstNonWs(whole) === '[') return { format: 'json', items: readJsonArray(whole, bad) };
+  return { format: 'jsonl', items: readJsonl(whole, bad) };
 }
 
 // --- format and layout detection ---------------------------------------------------------------------

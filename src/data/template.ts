@@ -55,6 +55,11 @@ export interface ExampleOptions {
   truncation?: 'truncate' | 'drop';
   /** Record text that contains a special token's text (e.g. "<|im_end|>"): 'reject' (default) or 'allow'. */
   specialTokensInText?: 'reject' | 'allow';
+  /**
+   * Multi-turn records: learn every assistant turn ('all-assistant', default) or only the last one
+   * ('final'; earlier assistant turns are context, masked like user text). S3FT uses 'final'.
+   */
+  lossOn?: 'all-assistant' | 'final';
 }
 
 export const DEFAULT_SEPARATOR = '\n\n';
@@ -154,8 +159,11 @@ function segmentsFor(tok: TabTokenizer, msgs: ChatMessage[], options: ExampleOpt
   const ends = endTokenStrings(tok);
   const segments: Segment[] = [];
   let done = ''; // the rendered text covered by segments so far
+  let last = msgs.length - 1;
+  while (last >= 0 && msgs[last].role !== 'assistant') last--;
   msgs.forEach((m, a) => {
     if (m.role !== 'assistant') return;
+    const target = options.lossOn !== 'final' || a === last;
     const prompt = render(tok, msgs.slice(0, a), true, options.chatTemplate);
     const full = render(tok, msgs.slice(0, a + 1), false, options.chatTemplate);
     if (!full.startsWith(done)) {
@@ -183,7 +191,7 @@ function segmentsFor(tok: TabTokenizer, msgs: ChatMessage[], options: ExampleOpt
     }
     const stop = endPos >= 0 ? endPos + endLen : full.length;
     segments.push({ text: full.slice(done.length, start), target: false, appendEos: false });
-    segments.push({ text: full.slice(start, stop), target: true, appendEos: endPos < 0 });
+    segments.push({ text: full.slice(start, stop), target, appendEos: target && endPos < 0 });
     done = full.slice(0, stop);
   });
   if (!segments.some((s) => s.target)) throw new Skip('no-answer', 'the conversation has no assistant turn');

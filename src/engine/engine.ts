@@ -16,20 +16,27 @@ import type {
   MemoryEstimate, ModelInfo, ModelSource, ProgressEvent, SampleInfo, SavedRun, TrainEvent, TrainSettings,
 } from '../protocol.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
-import { adapterFiles, sha256Hex } from '../train/export.ts';
+import { adapterFiles, sha256Hex, softPromptFiles } from '../train/export.ts';
 import { MemoryRunStore, OpfsRunStore, type RunStore, type StoredRun } from '../train/run-store.ts';
-import { DEFAULT_SESSION, TrainingSession, type EvalEvent, type SessionConfig } from '../train/session.ts';
+import { DEFAULT_SESSION, TrainingSession, sessionSoftPrompt, type EvalEvent, type SessionConfig } from '../train/session.ts';
 import type { Checkpoint } from '../train/trainer.ts';
 import { LORA_TARGETS, type LoraTarget, type ModelConfig } from './config.ts';
 import { planMemory } from './model.ts';
 import type { BaseDtype } from './quant.ts';
 import { Rng } from './rng.ts';
-import type { WeightMap } from './weights.ts';
+import { numel, type BaseWeightMap } from './weights.ts';
+import { readProfiles, readRoleBench } from '../data/rolebench.ts';
+import { fitDiscriminator, fitSft, readS3ft, sftRecord, templateHasSystemRole, S3FT_LABELS, type S3ftRecord } from '../data/s3ft.ts';
+import { splitTrainVal } from '../data/template.ts';
+import type { DiscriminatorInfo, RunState, S3ftRunOptions, S3ftStage, StepInfo } from '../protocol.ts';
+import { scoreRoleBench } from '../train/rolebench-eval.ts';
+import { chooseThreshold, evaluateDiscriminator, scoreRecords, type BinaryMetrics, type LogitsFn, type ScoreMethod, type Scored } from '../train/s3ft.ts';
 
 interface Loaded {
   name: string;
   config: ModelConfig;
-  weights: WeightMap;
+  /** Linear weights already in `baseDtype` (the loaders convert them while reading), the rest f32. */
+  weights: BaseWeightMap;
   tokenizer: TabTokenizer | null;
   baseDtype: BaseDtype;
 }
@@ -38,6 +45,15 @@ interface Loaded {
 const DEFAULT_MODEL_DIR = 'models/tabtune-tiny/';
 const DEFAULT_DATA = 'data/self-prompt.train.jsonl';
 const DEFAULT_HELDOUT = 'data/self-prompt.heldout.jsonl';
+/** The recipes' bundled samples (public/data). */
+const ROLEBENCH_SAMPLE = 'data/rolebench.sample.jsonl';
+const ROLEBENCH_PROFILES = 'data/rolebench.desc.json';
+const S3FT_CANDIDATES = 'data/s3ft.sample.jsonl';
+const S3FT_LABELLED = 'data/s3ft.labelled.jsonl';
+/** S3FT validation fractions, as the CLI's defaults (src/cli/s3ft.ts; docs/recipes.md): stage A's held-out labelled records, stage C's split. */
+const S3FT_DISCRIMINATOR_VAL_FRACTION = 0.25;
+const S3FT_SFT_VAL_FRACTION = 0.2;
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 function assetUrl(path: string): string {
   const base = (import.meta as unknown as { env?: { BASE_URL?: string } }).env?.BASE_URL ?? '/';
@@ -208,11 +224,11 @@ export class Engine implements EngineApi {
       if (gguf) {
         name = gguf.name;
         onProgress({ file: gguf.name, loaded: 0, total: gguf.size, phase: 'read' });
-        built = await buildGgufModel(blobSource(gguf, gguf.name));
+        built = await buildGgufModel(blobSource(gguf, gguf.name), baseDtype);
         onProgress({ file: gguf.name, loaded: gguf.size, total: gguf.size, phase: 'done' });
       } else {
         name = src.files[0]?.webkitRelativePath?.split('/')[0] || 'local model';
-        built = await buildHfModel(blobFileSet(name, src.files));
+        built = await buildHfModel(blobFileSet(name, src.files), baseDtype);
         onProgress({ file: 'model.safetensors', loaded: 1, total: 1, phase: 'done' });
       }
     } else {
@@ -221,15 +237,15 @@ export class Engine implements EngineApi {
       const cache = src.kind === 'default' || typeof caches === 'undefined' ? undefined : cacheApiCache();
       const remote = await loadRemoteModel(source, { cache, onProgress: progress });
       name = src.kind === 'default' ? 'tabtune-tiny (embedded)' : remote.name;
-      built = await remote.build();
+      built = await remote.build(baseDtype);
     }
     const { config, weights, tokenizer } = built;
-    const dtype: BaseDtype = baseDtype === 'native' ? built.nativeDtype : baseDtype;
+    const dtype = built.baseDtype; // the request, `native` resolved by the loader
     this.model = { name, config, weights, tokenizer, baseDtype: dtype };
     this.session?.dispose();
     this.session = null;
     let parameters = 0;
-    for (const t of weights.values()) parameters += t.data.length;
+    for (const t of weights.values()) parameters += numel(t);
     const plan = planMemory(config, 1, 1, { baseDtype: dtype, lora: null });
     return {
       name, modelType: config.modelType, parameters, layers: config.numLayers, hidden: config.hiddenSize, vocab: config.vocabSize,
@@ -271,12 +287,13 @@ export class Engine implements EngineApi {
     if (targets.length !== s.targets.length) throw new EngineError(`unknown LoRA targets: ${s.targets.filter((t) => !targets.includes(t as LoraTarget)).join(', ')}`);
     return {
       ...DEFAULT_SESSION,
-      recipe: s.recipe, separator: s.separator, seqLen: s.seqLen,
+      recipe: s.recipe === 'self-prompt' ? 'self-prompt' : 'sft', separator: s.separator, seqLen: s.seqLen,
       lora: { rank: s.rank, alpha: s.alpha, dropout: s.dropout, targets, useRslora: false },
       baseDtype: this.model?.baseDtype ?? 'f32',
       steps: s.steps, batchSize: s.batchSize, gradAccum: s.gradAccum, lr: s.lr, warmupRatio: s.warmupRatio,
       evalEvery: s.evalEvery, checkpointEvery: Math.max(1, s.evalEvery || 10), seed: s.seed,
       evalSamples: s.evalSamples ?? DEFAULT_SESSION.evalSamples, maxNewTokens: s.maxNewTokens ?? DEFAULT_SESSION.maxNewTokens,
+      ...(s.method && s.method !== 'lora' ? { method: s.method, virtualTokens: s.virtualTokens ?? 20 } : {}),
     };
   }
 
@@ -328,7 +345,14 @@ export class Engine implements EngineApi {
     if (!this.engine) await this.selectEngine('auto');
     const emit = (e: TrainEvent) => { try { onEvent(e); } catch { /* the page went away */ } };
     this.emit = emit;
+    // A resumed run keeps the settings it was started with, whatever the page's form shows after a reload.
+    if (resumeRunId) {
+      const saved = (await (await this.runStore()).list()).find((r) => r.id === resumeRunId)?.settings as TrainSettings | undefined;
+      if (saved) s = { ...s, ...saved };
+    }
+    if (s.recipe === 's3ft') throw new EngineError('recipe s3ft runs as a pipeline of three stages: use runS3ft');
     const cfg = this.sessionConfig(s);
+    if (s.recipe === 'rolebench') onEvent = this.withRoleBenchEval(cfg, onEvent);
     const store = await this.runStore();
     const dataHash = await sha256Hex(this.data.bytes);
     let initial: Checkpoint | undefined;
@@ -435,10 +459,12 @@ export class Engine implements EngineApi {
   async exportAdapter(): Promise<{ fileName: string; bytes: Uint8Array }> {
     const s = this.session, m = this.model;
     if (!s || !m) throw new EngineError('nothing to export: train (or resume) a run first');
-    const files = adapterFiles(m.config, s.cfg.lora, await s.backend.getLora(), {
+    const meta = {
       recipe: s.cfg.recipe, separator: s.cfg.separator, systemPrompt: s.cfg.systemPrompt ?? null, chatTemplate: m.tokenizer?.chatTemplate ?? null,
       dataHash: this.data ? await sha256Hex(this.data.bytes) : null, baseModel: m.name, baseDtype: m.baseDtype, steps: s.trainer.step, seed: s.cfg.seed, tabtuneVersion: '0.1.0',
-    });
+    };
+    const sp = sessionSoftPrompt(s.cfg), spValues = sp ? await s.backend.getSoftPrompt() : null;
+    const files = sp && spValues ? softPromptFiles(m.config, sp, spValues, meta) : adapterFiles(m.config, s.cfg.lora, await s.backend.getLora(), meta);
     const entries: Record<string, Uint8Array> = {};
     for (const [name, c] of files) entries[name] = typeof c === 'string' ? new TextEncoder().encode(c) : c;
     return { fileName: `${this.runId ?? 'tabtune'}-adapter.zip`, bytes: zipSync(entries) };
@@ -452,5 +478,205 @@ export class Engine implements EngineApi {
     const g = await this.gpu?.catch(() => null);
     if (!g) throw new GpuError('no GPU device to lose');
     g.device.destroy();
+  }
+
+  // --- recipes: RoleBench and S3FT (docs/recipes.md) -------------------------------------------------
+  // RoleBench trains through startTraining (recipe `rolebench` = SFT on records with role system prompts)
+  // and adds a 'rolebench' event after each evaluation. S3FT runs its three stages here, each with its own
+  // session; the maths is src/train/s3ft.ts and src/data/s3ft.ts, as the CLI uses it.
+
+  /** What loadRoleBench / loadS3ft read, tied to the `data` it set (loadData replaces both). */
+  private recipeData: { recipe: 'rolebench'; forData: Engine['data'] } | { recipe: 's3ft'; forData: Engine['data']; candidates: S3ftRecord[]; labelled: S3ftRecord[] } | null = null;
+  /** Stage B's scores of the last S3FT run, for rerunning stage C with another threshold. */
+  private s3ftLast: { sources: S3ftRecord[]; scores: Scored[]; method: ScoreMethod; chosen: number | null; skipped: number; seqLen: number } | null = null;
+
+  private async readSource(src: DataSource, defaultPath: string): Promise<{ bytes: Uint8Array; name: string }> {
+    if (src.kind === 'file') return { bytes: new Uint8Array(await src.file.arrayBuffer()), name: src.file.name };
+    const url = src.kind === 'default' ? assetUrl(defaultPath) : src.url;
+    const res = await fetch(url);
+    if (!res.ok) throw new EngineError(`${url}: HTTP ${res.status}`);
+    return { bytes: new Uint8Array(await res.arrayBuffer()), name: url.split('/').pop() || url };
+  }
+
+  async loadRoleBench(src: DataSource, profiles: DataSource, o: { systemTemplate?: string } = {}): Promise<DataInfo> {
+    const d = await this.readSource(src, ROLEBENCH_SAMPLE);
+    const p = await this.readSource(profiles, ROLEBENCH_PROFILES);
+    const prof = readProfiles(new TextDecoder().decode(p.bytes), p.name);
+    const { records, report } = readRoleBench(d.bytes, d.name, prof, o.systemTemplate ? { systemTemplate: o.systemTemplate } : {});
+    this.data = { records, heldOut: [], bytes: d.bytes, name: d.name };
+    this.recipeData = { recipe: 'rolebench', forData: this.data };
+    const dropped = Object.entries(report.dropped).filter(([, c]) => c > 0).map(([r, c]) => `${c} ${r}`).join(', ') || 'none';
+    return {
+      file: d.name, format: 'jsonl', layout: 'rolebench', mapping: { question: 'question', answer: 'generated', system: `${p.name} (role profiles)` },
+      total: report.total, kept: report.kept, rejected: report.total - report.kept,
+      rejections: report.rejections.slice(0, 200).map((r) => ({ line: r.line, reason: r.reason, message: r.message })),
+      withRolePrompt: 0,
+      preview: records.slice(0, 8).map((r) => ({ question: r.question, rolePrompt: `${r.role} · ${r.category === 'role_specific' ? 'SPE' : 'CUS'}`, answer: r.answer })),
+      heldOut: 0, recipe: 'rolebench', columns: ['question', 'role · split', 'answer'],
+      details: [
+        `${Object.keys(report.perRole).length} roles: ${Object.entries(report.perRole).map(([r, n]) => `${r} (${n})`).join(', ')}`,
+        `${report.perCategory.general} general (CUS), ${report.perCategory.role_specific} role-specific (SPE); dropped: ${dropped}; ${report.candidatesDropped.junk} junk answers removed, ${report.questionsTrimmed} questions trimmed`,
+        `System prompt of ${records[0].role}: ${records[0].system}`,
+      ],
+    };
+  }
+
+  async loadS3ft(candidates: DataSource, labelled: DataSource): Promise<DataInfo> {
+    const c = await this.readSource(candidates, S3FT_CANDIDATES);
+    const l = await this.readSource(labelled, S3FT_LABELLED);
+    const cand = readS3ft(c.bytes, c.name, { labels: 'ignore' });
+    const lab = readS3ft(l.bytes, l.name, { labels: 'required' });
+    // `data` holds the candidates as chat records (its hash names the run; the Playground needs data).
+    this.data = { records: cand.records.map((r) => sftRecord(r, { systemRole: true })), heldOut: [], bytes: c.bytes, name: c.name };
+    this.recipeData = { recipe: 's3ft', forData: this.data, candidates: cand.records, labelled: lab.records };
+    this.s3ftLast = null;
+    const rej = [...cand.report.rejections.map((r) => ({ ...r, message: `${c.name}: ${r.message}` })), ...lab.report.rejections.map((r) => ({ ...r, message: `${l.name}: ${r.message}` }))];
+    return {
+      file: c.name, format: cand.report.format, layout: 's3ft', mapping: { system: 'system', question: 'prompt', answer: 'response', history: 'history' },
+      total: cand.report.total, kept: cand.report.kept, rejected: cand.report.rejected,
+      rejections: rej.slice(0, 200).map((r) => ({ line: r.line, reason: r.reason, message: r.message })),
+      withRolePrompt: 0,
+      preview: cand.records.slice(0, 8).map((r) => ({ question: r.prompt, rolePrompt: r.system || null, answer: r.response })),
+      heldOut: 0, recipe: 's3ft', columns: ['question', 'system prompt', 'reply'],
+      details: [
+        `Candidates (stages B and C): ${cand.report.kept} records, ${cand.report.withHistory} with history`,
+        `Labelled (stage A), ${l.name}: ${lab.report.kept} kept, ${lab.report.rejected} rejected — ${S3FT_LABELS.map((x) => `${lab.report.labels[x]} ${x}`).join(', ')}`,
+      ],
+    };
+  }
+
+  /** startTraining's events for recipe `rolebench`, with a 'rolebench' event (ROUGE-L) after each evaluation. */
+  private withRoleBenchEval(cfg: SessionConfig, onEvent: (e: TrainEvent) => void): (e: TrainEvent) => void {
+    const rd = this.recipeData;
+    if (!rd || rd.recipe !== 'rolebench' || rd.forData !== this.data) throw new EngineError('recipe rolebench needs RoleBench data: load the records with their profiles (desc.json) first');
+    // The session generates its samples for these records, in this order (TrainingSession.create).
+    const records = (cfg.valFraction > 0 ? splitTrainVal(this.data!.records, { valFraction: cfg.valFraction, seed: cfg.seed }).val : []).slice(0, cfg.evalSamples);
+    return (e) => {
+      onEvent(e);
+      if (e.type !== 'eval' || records.length === 0 || e.eval.samples.length !== records.length) return;
+      const r = scoreRoleBench(e.eval.samples.map((x) => ({ question: x.question, text: x.text })), records);
+      // Plain objects: perRole has a null prototype.
+      const perRole = Object.fromEntries(Object.entries(r.perRole).map(([k, v]) => [k, { ...v }]));
+      onEvent({ type: 'rolebench', eval: { step: e.eval.step, overall: r.overall, cus: r.cus, spe: r.spe, raw: r.raw, rawNote: r.rawNote, perRole } });
+    };
+  }
+
+  /** A session on given records (the S3FT stages); steps go to onStep, the rest as startTraining reports them. */
+  private async stageSession(cfg: SessionConfig, records: NormalizedRecord[], valRecords: NormalizedRecord[] | undefined, emit: (e: TrainEvent) => void, onStep: (s: StepInfo) => void): Promise<TrainingSession> {
+    const m = this.model!;
+    if (!m.tokenizer) throw new EngineError(`${m.name} has no tokenizer: training on text needs tokenizer.json`);
+    const useGpu = (this.engine?.name ?? 'webgpu') === 'webgpu';
+    const session: TrainingSession = await TrainingSession.create(cfg, {
+      config: m.config, weights: m.weights, tokenizer: m.tokenizer, records, ...(valRecords ? { valRecords } : {}),
+      engine: useGpu ? { kind: 'webgpu', gpu: await this.device() } : { kind: 'reference' },
+    }, (e) => {
+      if (e.type === 'data') emit({ type: 'data', train: e.train, val: e.val, tokens: e.stats.tokens, lossFraction: e.stats.lossFraction, truncated: e.stats.truncated, skipped: e.skipped.length });
+      else if (e.type === 'step') {
+        const total = session.trainer.cfg.steps, st = e.e;
+        const perStep = st.elapsedMs / Math.max(1, st.step - (session.trainer.history[0]?.step ?? 1) + 1);
+        onStep({ step: st.step, totalSteps: total, epoch: st.epoch, loss: st.loss, lr: st.lr, gradNorm: st.gradNorm, tokensPerSecond: st.tokensPerSecond, etaSeconds: (perStep * (total - st.step)) / 1000 });
+      } else if (e.type === 'eval') emit({ type: 'eval', eval: toEval(e.e) });
+    });
+    return session;
+  }
+
+  async runS3ft(s: TrainSettings, o: S3ftRunOptions, onEvent: (e: TrainEvent) => void): Promise<void> {
+    if (this.running) throw new EngineError('a run is already in progress: stop it first');
+    if (!this.model) throw new EngineError('load a model first');
+    const rd = this.recipeData;
+    if (!rd || rd.recipe !== 's3ft' || rd.forData !== this.data) throw new EngineError('recipe s3ft needs S3FT data: load the candidates and the labelled records first');
+    const tok = this.model.tokenizer;
+    if (!tok) throw new EngineError(`${this.model.name} has no tokenizer: training on text needs tokenizer.json`);
+    const seqLen = Math.min(s.seqLen, this.model.config.maxPositionEmbeddings);
+    if (o.from === 'sft' && (!this.s3ftLast || this.s3ftLast.seqLen !== seqLen)) throw new EngineError('no stage B scores for these settings yet: run the whole pipeline first');
+    if (o.threshold != null && !(o.threshold >= 0 && o.threshold <= 1)) throw new EngineError(`the threshold must be a probability in [0, 1], got ${o.threshold}`);
+    if (!this.engine) await this.selectEngine('auto');
+    const emit = (e: TrainEvent) => { try { onEvent(e); } catch { /* the page went away */ } };
+    this.emit = emit;
+    this.runId = `s3ft-${Date.now().toString(36)}`;
+    this.settings = s;
+    // Stage sessions: SFT on their own records; no generated samples (they would ask without the history).
+    const base: SessionConfig = { ...this.sessionConfig({ ...s, recipe: 'sft' }), seqLen, evalSamples: 0 };
+    const vocabSize = this.model.config.vocabSize;
+    const stage = (st: S3ftStage, state: 'running' | 'done', message?: string) => emit({ type: 's3ft-stage', stage: st, state, ...(message ? { message } : {}) });
+    const stopped = (x: TrainingSession) => x.trainer.step < x.trainer.cfg.steps;
+    this.session?.dispose();
+    this.session = null;
+    emit({ type: 'state', state: 'loading' });
+    const run = async (): Promise<RunState> => {
+      if (o.from !== 'sft') {
+        // A: the discriminator, measured on the held-out labelled records before and after training.
+        stage('discriminator', 'running');
+        const { train, val } = splitTrainVal(rd.labelled, { valFraction: S3FT_DISCRIMINATOR_VAL_FRACTION, seed: s.seed });
+        const ft = fitDiscriminator(tok, train, seqLen), fv = fitDiscriminator(tok, val, seqLen);
+        if (ft.items.length === 0) throw new EngineError(`no labelled record fits the sequence length ${seqLen}: raise it`);
+        const truth = fv.sources.map((r) => r.label!);
+        // No periodic evaluation: the discriminator is measured below (the run's chart shows stage C).
+        const a = await this.stageSession({ ...base, valFraction: 0, evalEvery: 0, checkpointEvery: 0 }, ft.items, fv.items, (e) => e.type !== 'eval' && emit(e), (step) => emit({ type: 's3ft-step', stage: 'discriminator', step }));
+        this.session = a;
+        const logits: LogitsFn = (t, B, T) => a.logits(t, B, T);
+        const measure = async (step: number) => {
+          if (fv.items.length === 0) return null;
+          const { method, scores } = await scoreRecords(logits, tok, fv.items, { batchSize: s.batchSize, vocabSize });
+          return { method, ev: evaluateDiscriminator(scores, truth), pEx: scores.map((x) => x.pExcellent), step };
+        };
+        const info = (r: NonNullable<Awaited<ReturnType<typeof measure>>>, chosen: BinaryMetrics | null): DiscriminatorInfo => ({
+          step: r.step, n: r.ev.n, accuracy: r.ev.accuracy, meanTrueProb: r.ev.meanTrueProb, labels: [...r.ev.labels], confusion: r.ev.confusion, scoring: r.method,
+          chosen: chosen && { threshold: chosen.threshold, precision: chosen.precision, recall: chosen.recall, f1: chosen.f1, accuracy: chosen.accuracy },
+        });
+        const before = await measure(0);
+        if (before) emit({ type: 'discriminator', when: 'before', eval: info(before, null) });
+        emit({ type: 'state', state: 'training', message: `stage A: discriminator on ${ft.items.length} labelled records` });
+        await a.run();
+        if (stopped(a)) return 'idle';
+        const after = await measure(a.trainer.step);
+        const chosen = after ? chooseThreshold(after.pEx, truth.map((t) => t === 'excellent'), 'f1') : null;
+        if (after) emit({ type: 'discriminator', when: 'after', eval: info(after, chosen) });
+        stage('discriminator', 'done', after ? `accuracy ${pct(before!.ev.accuracy)} → ${pct(after.ev.accuracy)} on ${after.ev.n} held-out records` : 'no held-out record fits the sequence length');
+        // B: P(excellent) of every candidate, with the trained discriminator.
+        stage('filter', 'running');
+        const fc = fitDiscriminator(tok, rd.candidates, seqLen);
+        if (fc.items.length === 0) throw new EngineError(`no candidate fits the sequence length ${seqLen}: raise it`);
+        const cs = await scoreRecords(logits, tok, fc.items, { batchSize: s.batchSize, vocabSize });
+        this.s3ftLast = { sources: fc.sources, scores: cs.scores, method: cs.method, chosen: chosen?.threshold ?? null, skipped: fc.skipped.length, seqLen };
+        a.dispose();
+        this.session = null;
+      }
+      const last = this.s3ftLast!;
+      const threshold = o.threshold ?? last.chosen ?? 0.5;
+      emit({
+        type: 's3ft-scores',
+        scores: {
+          scoring: last.method, threshold, chosenThreshold: last.chosen, skipped: last.skipped,
+          candidates: last.sources.map((r, i) => ({ id: r.id, line: r.line, system: r.system, history: r.history.length, prompt: r.prompt, response: r.response, pExcellent: last.scores[i].pExcellent, predicted: last.scores[i].predicted })),
+        },
+      });
+      const kept = last.sources.filter((_, i) => last.scores[i].pExcellent >= threshold);
+      stage('filter', 'done', `kept ${kept.length} of ${last.sources.length} candidates (P(excellent) ≥ ${threshold.toPrecision(3)})`);
+      // C: SFT on the kept records with their system prompts; loss on the final reply.
+      stage('sft', 'running');
+      if (kept.length === 0) throw new EngineError(`no candidate has P(excellent) ≥ ${threshold}: lower the threshold and run stage C again`);
+      const f = fitSft(tok, kept, seqLen, { systemRole: templateHasSystemRole(tok), lossOn: 'final' });
+      if (f.items.length === 0) throw new EngineError(`no kept record fits the sequence length ${seqLen}: raise it`);
+      const c = await this.stageSession({ ...base, lossOn: 'final', valFraction: S3FT_SFT_VAL_FRACTION }, f.items, undefined, emit, (step) => emit({ type: 'step', step }));
+      this.session = c;
+      emit({ type: 'baseline', eval: toEval(await c.evaluate(0)) });
+      emit({ type: 'state', state: 'training', message: `stage C: SFT on ${f.items.length} kept records` });
+      await c.run();
+      if (stopped(c)) return 'idle';
+      stage('sft', 'done', `trained ${c.trainer.step} steps on ${c.train.length} records (${c.val.length} for validation)`);
+      return 'done';
+    };
+    this.running = (async () => {
+      try {
+        emit({ type: 'state', state: await run() });
+      } catch (e) {
+        const err = e as Error;
+        emit({ type: 'error', name: err.name, message: err.message, advice: advise(err) });
+        emit({ type: 'state', state: 'error', message: err.message });
+      } finally {
+        this.running = null;
+      }
+    })();
   }
 }

@@ -3,12 +3,13 @@
 // Trainer, evaluates (validation loss; generated samples split into role prompt and answer; role-prompt
 // rate; ROUGE-L) and reports everything through one event callback. It never touches files or the DOM:
 // callers persist checkpoints and exports.
-import type { LoraConfig, ModelConfig } from '../engine/config.ts';
+import type { LoraConfig, ModelConfig, SoftPromptConfig } from '../engine/config.ts';
+import { initSoftPrompt } from '../engine/soft-prompt.ts';
 import { argmax, generate } from '../engine/generate.ts';
 import { GpuModel } from '../engine/model.ts';
 import type { BaseDtype } from '../engine/quant.ts';
 import { GpuTrainBackend } from '../engine/train-backend.ts';
-import { effectiveWeights, initLora, type LoraParams, type WeightMap } from '../engine/weights.ts';
+import { effectiveWeights, initLora, tensorF32, type BaseWeightMap, type LoraParams } from '../engine/weights.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { TabTokenizer } from '../formats/tokenizer.ts';
 import type { NormalizedRecord } from '../data/records.ts';
@@ -41,6 +42,23 @@ export interface SessionConfig {
   evalSamples: number;
   maxNewTokens: number;
   checkpointing: boolean;
+  /** Multi-turn records: learn every assistant turn (default) or only the last ('final', S3FT). */
+  lossOn?: 'all-assistant' | 'final';
+  /**
+   * What trains (default 'lora'): LoRA (`lora`), or a soft prompt of `virtualTokens` virtual tokens —
+   * 'prompt' (prompt tuning) or 'prefix' (prefix tuning / P-Tuning v2), `lora` then being unused.
+   */
+  method?: 'lora' | 'prompt' | 'prefix';
+  /** Soft prompts: virtual tokens P (default 20). */
+  virtualTokens?: number;
+  /** Prompt tuning's init (default random vocabulary rows); prefix tuning starts random. */
+  promptInit?: SoftPromptConfig['init'];
+}
+
+/** The session's soft prompt (null with LoRA). */
+export function sessionSoftPrompt(c: Pick<SessionConfig, 'method' | 'virtualTokens' | 'promptInit'>): SoftPromptConfig | null {
+  if (!c.method || c.method === 'lora') return null;
+  return { method: c.method, virtualTokens: c.virtualTokens ?? 20, init: c.promptInit ?? { kind: 'random' } };
 }
 
 export const DEFAULT_SESSION: SessionConfig = {
@@ -85,7 +103,7 @@ export type SessionEvent =
 
 export interface SessionInput {
   config: ModelConfig;
-  weights: WeightMap;
+  weights: BaseWeightMap; // linear weights possibly pre-quantized (loaders convert while reading)
   tokenizer: TabTokenizer;
   records: NormalizedRecord[];
   /** Records for generation samples (default: the validation split's records). */
@@ -96,6 +114,8 @@ export interface SessionInput {
   engine: { kind: 'webgpu'; gpu: Gpu } | { kind: 'reference' };
   /** Start from these adapter values (import) instead of a fresh init. */
   initialLora?: LoraParams;
+  /** Start from these soft-prompt values (method prompt / prefix) instead of a fresh init. */
+  initialSoftPrompt?: Float32Array;
 }
 
 export class SessionError extends Error {
@@ -104,6 +124,8 @@ export class SessionError extends Error {
 
 /** Generates text for a prompt of token ids (engine: KV cache; reference: recompute). */
 type Generator = (prompt: number[], maxNew: number, stop: readonly number[], o: { useAdapter: boolean; onToken?: (id: number) => void }) => Promise<number[]>;
+/** Logits [B*T*V] of the adapted model for token ids [B*T] (S3FT's discriminator reads label probabilities). */
+type LogitsFn = (tokens: Int32Array, B: number, T: number) => Promise<Float32Array>;
 
 export class TrainingSession {
   readonly trainer: Trainer;
@@ -113,6 +135,7 @@ export class TrainingSession {
   readonly stats: DatasetStats;
   private readonly evalRecords: NormalizedRecord[];
   private readonly gen: Generator;
+  private readonly logitsFn: LogitsFn;
   private readonly cleanup: () => void;
   readonly evals: EvalEvent[] = [];
   /** Persists checkpoints (a directory in Node, OPFS in the browser); set by the caller. */
@@ -121,11 +144,12 @@ export class TrainingSession {
   private constructor(
     readonly cfg: SessionConfig,
     private readonly input: SessionInput,
-    parts: { backend: TrainBackend & { dispose?(): void }; gen: Generator; cleanup: () => void; train: Example[]; val: Example[]; stats: DatasetStats; evalRecords: NormalizedRecord[] },
+    parts: { backend: TrainBackend & { dispose?(): void }; gen: Generator; logits: LogitsFn; cleanup: () => void; train: Example[]; val: Example[]; stats: DatasetStats; evalRecords: NormalizedRecord[] },
     private readonly emit: (e: SessionEvent) => void,
   ) {
     this.backend = parts.backend;
     this.gen = parts.gen;
+    this.logitsFn = parts.logits;
     this.cleanup = parts.cleanup;
     this.train = parts.train;
     this.val = parts.val;
@@ -150,7 +174,7 @@ export class TrainingSession {
   static async create(cfg: SessionConfig, input: SessionInput, emit: (e: SessionEvent) => void = () => {}): Promise<TrainingSession> {
     validateSessionConfig(cfg, input.config);
     const tok = input.tokenizer;
-    const opts = { mode: cfg.recipe, separator: cfg.separator, systemPrompt: cfg.systemPrompt, maxLen: cfg.seqLen, truncation: cfg.truncation };
+    const opts = { mode: cfg.recipe, separator: cfg.separator, systemPrompt: cfg.systemPrompt, maxLen: cfg.seqLen, truncation: cfg.truncation, lossOn: cfg.lossOn };
     let trainRecords = input.records, valRecords = input.valRecords ?? [];
     if (!input.valRecords && cfg.valFraction > 0) ({ train: trainRecords, val: valRecords } = splitTrainVal(input.records, { valFraction: cfg.valFraction, seed: cfg.seed }));
     const built = buildExamples(tok, trainRecords, opts);
@@ -160,12 +184,19 @@ export class TrainingSession {
       throw new SessionError(`no usable training example (${built.skipped.length} skipped${why ? `: ${why}` : ''})`);
     }
     emit({ type: 'data', stats: built.stats, train: built.examples.length, val: val.length, skipped: built.skipped });
+    const sp = sessionSoftPrompt(cfg);
     const lora = input.initialLora ?? initLora(input.config, cfg.lora, cfg.seed);
+    // Soft prompts: the init text is tokenized without special tokens (PEFT's TEXT init does the same).
+    const soft = sp && {
+      config: sp,
+      values: input.initialSoftPrompt ?? initSoftPrompt(input.config, tensorF32(input.weights.get('model.embed_tokens.weight')!), sp, cfg.seed,
+        sp.init.kind === 'text' ? tok.encode(sp.init.text, { addSpecialTokens: false }) : undefined),
+    };
     const hyper = { lr: cfg.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: cfg.weightDecay };
-    let backend: TrainBackend & { dispose?(): void }, gen: Generator, cleanup: () => void;
+    let backend: TrainBackend & { dispose?(): void }, gen: Generator, logits: LogitsFn, cleanup: () => void;
     if (input.engine.kind === 'webgpu') {
       const gpu = input.engine.gpu;
-      const model = GpuModel.create(gpu, input.config, input.weights, { baseDtype: cfg.baseDtype, lora: { config: cfg.lora, params: lora }, checkpointing: cfg.checkpointing });
+      const model = GpuModel.create(gpu, input.config, input.weights, { baseDtype: cfg.baseDtype, lora: soft ? null : { config: cfg.lora, params: lora }, softPrompt: soft, checkpointing: cfg.checkpointing });
       const b = new GpuTrainBackend(gpu, model, hyper, cfg.maxGradNorm);
       backend = b;
       gen = async (prompt, maxNew, stop, o) => {
@@ -176,20 +207,23 @@ export class TrainingSession {
           model.adapterEnabled = true;
         }
       };
+      logits = (tokens, B, T) => model.logits(tokens, B, T);
       cleanup = () => { b.dispose(); model.dispose(); };
     } else {
       const { ReferenceModel } = await import('../reference/model.ts');
       const { ReferenceTrainBackend } = await import('../reference/train-backend.ts');
-      const ref = new ReferenceModel(input.config, effectiveWeights(input.config, input.weights, cfg.baseDtype), { config: cfg.lora, params: lora });
+      const ref = new ReferenceModel(input.config, effectiveWeights(input.config, input.weights, cfg.baseDtype), soft ? undefined : { config: cfg.lora, params: lora }, soft ?? undefined);
       backend = new ReferenceTrainBackend(ref, hyper, cfg.maxGradNorm);
       gen = async (prompt, maxNew, stop, o) => {
         // The reference has no KV cache: greedy decoding recomputes the sequence (fallback only).
         const saved = o.useAdapter ? null : ref.getLora();
         if (saved) ref.setLora(new Map([...saved].map(([k, p]) => [k, { A: p.A, B: new Float32Array(p.B.length) }])));
+        ref.adapterEnabled = o.useAdapter; // the soft prompt (LoRA is zeroed above)
+        const virt = o.useAdapter ? (sp?.virtualTokens ?? 0) : 0;
         try {
           const seq = [...prompt], out: number[] = [];
           const V = input.config.vocabSize;
-          for (let i = 0; i < maxNew && seq.length < input.config.maxPositionEmbeddings; i++) {
+          for (let i = 0; i < maxNew && virt + seq.length < input.config.maxPositionEmbeddings; i++) {
             const lg = await ref.logitsAsync(Int32Array.from(seq), 1, seq.length);
             const best = argmax(lg.subarray((seq.length - 1) * V, seq.length * V));
             if (stop.includes(best)) break;
@@ -200,12 +234,14 @@ export class TrainingSession {
           return out;
         } finally {
           if (saved) ref.setLora(saved);
+          ref.adapterEnabled = true;
         }
       };
+      logits = (tokens, B, T) => ref.logitsAsync(tokens, B, T);
       cleanup = () => ref.dispose();
     }
     const evalRecords = (input.evalRecords ?? valRecords).slice(0, cfg.evalSamples);
-    return new TrainingSession(cfg, input, { backend, gen, cleanup, train: built.examples, val, stats: built.stats, evalRecords }, emit);
+    return new TrainingSession(cfg, input, { backend, gen, logits, cleanup, train: built.examples, val, stats: built.stats, evalRecords }, emit);
   }
 
   /** Validation loss over the validation examples (null without any). */
@@ -270,6 +306,11 @@ export class TrainingSession {
     return e;
   }
 
+  /** Logits [B*T*V] of the model with the current adapter for token ids [B*T] (right-padded rows are fine: causal). */
+  logits(tokens: Int32Array, B: number, T: number): Promise<Float32Array> {
+    return this.logitsFn(tokens, B, T);
+  }
+
   /** Run (or continue) training; checkpoints go through onCheckpoint. */
   run(): Promise<StepEvent[]> {
     return this.trainer.run();
@@ -280,10 +321,17 @@ export class TrainingSession {
   }
 }
 
-/** Buckets: powers of two from 32 below seqLen, then seqLen. */
+/**
+ * Padded row lengths: powers of two from 32 and the midpoints between them (32, 48, 64, 96, 128, 192, …),
+ * capped by seqLen. Midpoints waste at most a third of a row on padding instead of half, for few extra
+ * shapes (each shape costs a pipeline/program variant on some backends).
+ */
 export function bucketsFor(seqLen: number): number[] {
   const out: number[] = [];
-  for (let b = 32; b < seqLen; b *= 2) out.push(b);
+  for (let b = 32; b < seqLen; b *= 2) {
+    out.push(b);
+    if (b * 1.5 < seqLen) out.push(b * 1.5);
+  }
   out.push(seqLen);
   return out;
 }
@@ -294,11 +342,19 @@ export function validateSessionConfig(c: SessionConfig, model: ModelConfig): voi
   if (c.epochs !== undefined && !(c.epochs > 0)) bad(`epochs must be positive, got ${c.epochs}`);
   posInt(c.steps, 'steps'); posInt(c.batchSize, 'batch'); posInt(c.gradAccum, 'grad accumulation'); posInt(c.seqLen, 'sequence length'); posInt(c.lora.rank, 'rank');
   if (c.seqLen > model.maxPositionEmbeddings) bad(`sequence length ${c.seqLen} exceeds the model's ${model.maxPositionEmbeddings} positions`);
+  if (c.method !== undefined && !['lora', 'prompt', 'prefix'].includes(c.method)) bad(`method must be lora, prompt or prefix, got ${c.method}`);
+  const sp = sessionSoftPrompt(c);
+  if (sp) {
+    posInt(sp.virtualTokens, 'virtual tokens');
+    if (c.seqLen + sp.virtualTokens > model.maxPositionEmbeddings) bad(`sequence length ${c.seqLen} + ${sp.virtualTokens} virtual tokens exceeds the model's ${model.maxPositionEmbeddings} positions`);
+    if (sp.method === 'prefix' && sp.init.kind === 'text') bad('a text init goes with prompt tuning; prefix tuning starts random');
+    if (sp.init.kind === 'text' && !sp.init.text) bad('the prompt init text must not be empty');
+  }
   if (!(c.lr > 0 && c.lr < 1)) bad(`learning rate must be in (0, 1), got ${c.lr}`);
   if (!(c.lora.alpha > 0)) bad(`alpha must be positive, got ${c.lora.alpha}`);
   if (c.lora.targets.length === 0) bad('at least one LoRA target is needed');
   if (!(c.valFraction >= 0 && c.valFraction < 1)) bad(`validation fraction must be in [0, 1), got ${c.valFraction}`);
   if (!(c.warmupRatio >= 0 && c.warmupRatio < 1)) bad(`warmup ratio must be in [0, 1), got ${c.warmupRatio}`);
-  if (c.lora.dropout !== 0) bad('LoRA dropout is not implemented yet (use 0)');
+  if (!(c.lora.dropout >= 0 && c.lora.dropout < 1)) bad(`LoRA dropout must be in [0, 1), got ${c.lora.dropout}`);
   if (!c.separator) bad('the role-prompt separator must not be empty');
 }

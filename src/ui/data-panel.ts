@@ -2,9 +2,15 @@
 // CSV file), what the worker made of it (kept / rejected / with a role prompt), a preview of the first
 // normalized records and the rejected lines with their reasons. All dataset text is rendered as text.
 //
+// The recipe decides how the data is read: self-prompt and SFT through loadData; RoleBench through
+// loadRoleBench (records + a profiles file + the system-prompt template); S3FT through loadS3ft
+// (candidates + labelled records). The sample choice follows the recipe (its bundled offline files), and
+// the second file of RoleBench / S3FT is a URL or a picked file, blank = its bundled sample.
+//
 // data-testids: data-source, data-url, data-file, data-load, data-status, data-stats, data-mapping,
-// data-preview (a table), data-rejections (a list: "line N: reason — message").
-import type { DataInfo, DataSource, EngineApi } from '../protocol.ts';
+// data-preview (a table), data-rejections (a list: "line N: reason — message"), data-details (recipe
+// lines), data-extra (the second file: data-extra-url, data-extra-file), data-system-template (RoleBench).
+import type { AppRecipe, DataInfo, DataSource, EngineApi } from '../protocol.ts';
 import { button, el, panel, radioGroup } from './dom.ts';
 import { createDropZone } from './files.ts';
 
@@ -18,7 +24,20 @@ export interface DataPanel {
   setBusy(busy: boolean): void;
   onChange(fn: () => void): void;
   onLoadClick(fn: () => void): void;
+  /** The recipe the data is for: changes the sample offered and how the data is read. */
+  setRecipe(r: AppRecipe): void;
 }
+
+/** What the "Sample" choice loads, per recipe (all bundled in public/data). */
+export const SAMPLE_LABELS: Record<AppRecipe, string> = {
+  'self-prompt': 'Sample: self-prompt facts (bundled, offline)',
+  sft: 'Sample: self-prompt facts (bundled, offline)',
+  rolebench: 'Sample: RoleBench, 4 roles (rolebench.sample.jsonl + rolebench.desc.json, bundled)',
+  s3ft: 'Sample: S3FT candidates + labelled records (s3ft.sample.jsonl + s3ft.labelled.jsonl, bundled)',
+};
+
+/** RoleBench's system prompt in the app: short, because the embedded model has 256 positions. */
+export const APP_ROLEBENCH_TEMPLATE = 'You are {role}.';
 
 export function mountDataPanel(root: HTMLElement, engine: EngineApi, init: DataSource | null): DataPanel {
   const urlInput = el('input', { type: 'url', 'data-testid': 'data-url', placeholder: 'https://…/train.jsonl', 'aria-label': 'Dataset URL', spellcheck: 'false' });
@@ -61,11 +80,37 @@ export function mountDataPanel(root: HTMLElement, engine: EngineApi, init: DataS
     'Accepted layouts: {question, role_prompt, answer}, {instruction, expert_identity, answer}, chat {messages:[…]}, RoleBench and S3FT records, or CSV with a header. Records without an answer are rejected with a reason.',
   );
 
-  const section = panel('data', 'Data', group.element, drop.element, help, el('div', { class: 'actions' }, loadBtn), status, stats, mapping, preview, rejections);
+  // The second file of RoleBench (profiles) and S3FT (labelled records), and RoleBench's template.
+  const extraLabel = el('span', {});
+  const extraUrl = el('input', { type: 'url', 'data-testid': 'data-extra-url', placeholder: 'blank = the bundled sample', spellcheck: 'false' });
+  const extraFile = el('input', { type: 'file', 'data-testid': 'data-extra-file', accept: '.json,.jsonl' });
+  const template = el('input', { type: 'text', 'data-testid': 'data-system-template', spellcheck: 'false', autocomplete: 'off' });
+  template.value = APP_ROLEBENCH_TEMPLATE;
+  const templateRow = el(
+    'div',
+    { class: 'field' },
+    el('label', {}, 'Role system prompt ', template),
+    el('p', { class: 'help' }, '{role} and {desc} (the profile) are replaced. The RoleBench harness\'s full prompt is about 230–270 tokens with a profile, more than the embedded model\'s 256 positions: keep it short for tabtune-tiny.'),
+  );
+  const extra = el(
+    'fieldset',
+    { 'data-testid': 'data-extra', hidden: '' },
+    el('legend', {}, extraLabel),
+    el('div', { class: 'inline' }, el('label', {}, 'URL ', extraUrl), el('label', {}, 'or file ', extraFile)),
+    templateRow,
+  );
+  const details = el('ul', { 'data-testid': 'data-details', class: 'details' });
+  extraUrl.addEventListener('input', () => changed());
+  extraFile.addEventListener('change', () => changed());
+  template.addEventListener('input', () => changed());
+
+  const section = panel('data', 'Data', group.element, drop.element, extra, help, el('div', { class: 'actions' }, loadBtn), status, stats, mapping, details, preview, rejections);
   root.append(section);
 
   let info: DataInfo | null = null;
   let stale = false;
+  let recipe: AppRecipe = 'self-prompt';
+  const dataRecipe = (r: AppRecipe) => (r === 'rolebench' || r === 's3ft' ? r : undefined);
   const listeners: (() => void)[] = [];
   const loadListeners: (() => void)[] = [];
   const changed = () => {
@@ -77,6 +122,21 @@ export function mountDataPanel(root: HTMLElement, engine: EngineApi, init: DataS
   };
   group.onChange(changed);
   loadBtn.addEventListener('click', () => loadListeners.forEach((fn) => fn()));
+
+  /** The second file: a URL, a picked file, or (both blank) the recipe's bundled sample. */
+  const extraSource = (): DataSource | { problem: string } => {
+    const f = extraFile.files?.[0];
+    if (f) return { kind: 'file', file: f };
+    const u = extraUrl.value.trim();
+    if (!u) return { kind: 'default' };
+    try {
+      const url = new URL(u, location.href);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return { kind: 'url', url: url.href };
+    } catch {
+      /* fall through */
+    }
+    return { problem: `Enter an http(s) URL of the ${recipe === 'rolebench' ? 'profiles file' : 'labelled records'}, or leave it blank for the bundled sample.` };
+  };
 
   const source = (): DataSource | { problem: string } => {
     switch (group.value()) {
@@ -115,8 +175,9 @@ export function mountDataPanel(root: HTMLElement, engine: EngineApi, init: DataS
       .join(', ');
     mapping.textContent = `${d.file}: ${d.format}, layout ${d.layout}${fields ? `; fields ${fields}` : ''}.`;
 
+    details.replaceChildren(...(d.details ?? []).map((line) => el('li', {}, line)));
     const table = el('table', { 'data-testid': 'data-preview' }, el('caption', {}, `First ${d.preview.length} records (as the trainer sees them)`));
-    table.append(el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'question'), el('th', { scope: 'col' }, 'role prompt'), el('th', { scope: 'col' }, 'answer'))));
+    table.append(el('thead', {}, el('tr', {}, ...(d.columns ?? ['question', 'role prompt', 'answer']).map((h) => el('th', { scope: 'col' }, h)))));
     const body = el('tbody');
     for (const r of d.preview) body.append(el('tr', {}, el('td', {}, r.question), el('td', { class: r.rolePrompt === null ? 'none' : undefined }, r.rolePrompt ?? ''), el('td', {}, r.answer)));
     table.append(body);
@@ -138,10 +199,16 @@ export function mountDataPanel(root: HTMLElement, engine: EngineApi, init: DataS
     async load() {
       const src = source();
       if ('problem' in src) throw Object.assign(new Error(src.problem), { name: 'InputError' });
+      const second = extraSource();
+      if ('problem' in second) throw Object.assign(new Error(second.problem), { name: 'InputError' });
       status.textContent = 'Reading the dataset…';
       info = null;
       try {
-        const d = await engine.loadData(src);
+        const d = recipe === 'rolebench'
+          ? await engine.loadRoleBench(src, second, { systemTemplate: template.value.trim() || undefined })
+          : recipe === 's3ft'
+            ? await engine.loadS3ft(src, second)
+            : await engine.loadData(src);
         info = d;
         stale = false;
         status.textContent = `Dataset ready: ${d.file}`;
@@ -152,8 +219,20 @@ export function mountDataPanel(root: HTMLElement, engine: EngineApi, init: DataS
         throw e;
       }
     },
+    setRecipe(r) {
+      const before = recipe;
+      recipe = r;
+      const label = group.element.querySelector('input[value="default"]')?.nextElementSibling;
+      if (label) label.textContent = SAMPLE_LABELS[r];
+      extra.hidden = !dataRecipe(r);
+      extraLabel.textContent = r === 'rolebench' ? 'Role profiles (desc.json: role → description)' : 'Labelled records for the discriminator (stage A)';
+      templateRow.hidden = r !== 'rolebench';
+      // Data read for another recipe's layout is not what this recipe trains on: load again.
+      if (dataRecipe(before) !== dataRecipe(r)) changed();
+    },
     setBusy(busy) {
       loadBtn.disabled = busy;
+      extra.disabled = busy;
       group.element.disabled = busy;
       drop.setDisabled(busy);
     },

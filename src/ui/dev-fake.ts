@@ -5,10 +5,12 @@
 // Knobs, for tests: a Hub id or URL containing "missing" fails to load (name NotFoundError); seqLen ×
 // batch above 65,536 does not fit in memory; runs are remembered in localStorage ("tabtune.fake.runs")
 // so a reload shows an interrupted run. Sample text deliberately contains markup ("<b>…</b>",
-// "<img onerror>") to prove the UI renders dataset and model text as text.
+// "<img onerror>") to prove the UI renders dataset and model text as text. The recipes: loadRoleBench and
+// loadS3ft answer with fixed reports; recipe `rolebench` adds a 'rolebench' event after each evaluation;
+// runS3ft plays the three stages (12 candidates, P(excellent) 0.05…0.90, chosen threshold 0.5) in seconds.
 import type {
   BaseDtypeChoice, DataInfo, DataSource, EngineApi, EngineInfo, EnginePreference, EvalInfo, GpuStatus, MatmulSelfTest, MemoryEstimate,
-  ModelInfo, ModelSource, ProgressEvent, RunState, SampleInfo, SavedRun, TrainEvent, TrainSettings,
+  ModelInfo, ModelSource, ProgressEvent, RoleBenchEvalInfo, RunState, S3ftCandidateInfo, S3ftRunOptions, SampleInfo, SavedRun, StepInfo, TrainEvent, TrainSettings,
 } from '../protocol.ts';
 
 const RUNS_KEY = 'tabtune.fake.runs';
@@ -40,6 +42,27 @@ function evalInfo(step: number, totalSteps: number, valLoss: number | null): Eva
     rougeAnswer: 0.15 + 0.6 * t,
     samples,
   };
+}
+
+const ROLES = ['Captain Hollis Brack', 'Dr. Juniper <i>Vale</i>'];
+
+/** ROUGE-L rising with training; RAW is null (the sample has no out-of-character answers). */
+function roleBenchEval(step: number, totalSteps: number): RoleBenchEvalInfo {
+  const t = step / Math.max(1, totalSteps);
+  const g = (x: number, n: number) => ({ n, rougeL: Math.min(1, x) });
+  const perRole = Object.fromEntries(ROLES.map((r, i) => [r, { overall: g(0.05 + 0.3 * t + 0.02 * i, 2), cus: g(0.06 + 0.3 * t, 1), spe: g(0.04 + 0.3 * t + 0.04 * i, 1) }]));
+  return { step, overall: g(0.06 + 0.3 * t, 4), cus: g(0.07 + 0.3 * t, 2), spe: g(0.05 + 0.3 * t, 2), raw: { n: 0, rougeL: null }, rawNote: 'RAW needs the original answers (fake)', perRole };
+}
+
+const S3FT_LABELS = ['excellent', 'incoherent', 'ignores_system', 'both', 'not_applicable'];
+
+/** 12 fake candidates; one carries markup to prove the table renders it as text. */
+function fakeCandidates(): S3ftCandidateInfo[] {
+  return Array.from({ length: 12 }, (_, i) => ({
+    id: `s3ft.sample.jsonl:${i + 1}`, line: i + 1, system: i % 2 ? 'Answer in one sentence only.' : 'Talk like a pirate.', history: i % 3,
+    prompt: i === 3 ? 'Is <b>this</b> bold?' : `Question number ${i + 1}?`, response: i === 3 ? 'No: <img src=x onerror="window.__xss=1"> is text.' : `Reply number ${i + 1}.`,
+    pExcellent: Number((0.05 + ((i * 37) % 12) / 13).toFixed(4)), predicted: S3FT_LABELS[i % 5],
+  }));
 }
 
 export function createFakeEngine(): EngineApi {
@@ -103,7 +126,7 @@ export function createFakeEngine(): EngineApi {
         }
       }
       const dtype = baseDtype === 'native' ? 'f32' : baseDtype;
-      model = { name: label.split('/').pop() ?? label, modelType: 'llama', parameters: 1_054_976, layers: 4, hidden: 128, vocab: 2048, baseDtype: dtype, baseBytes: 1_054_976 * (dtype === 'f32' ? 4 : dtype === 'int8' ? 1 : 0.5), hasTokenizer: true, hasChatTemplate: true };
+      model = { name: label.split('/').pop() ?? label, modelType: 'llama', parameters: 1_054_976, layers: 4, hidden: 128, vocab: 2048, baseDtype: dtype, baseBytes: 1_054_976 * (dtype === 'f32' ? 4 : dtype === 'f16' ? 2 : dtype === 'int8' ? 1 : 0.5), hasTokenizer: true, hasChatTemplate: true };
       return model;
     },
     async loadData(src: DataSource): Promise<DataInfo> {
@@ -151,9 +174,12 @@ export function createFakeEngine(): EngineApi {
         onEvent({ type: 'state', state: st, message });
       };
       report = (st) => emitState(st);
+      if (s.recipe === 's3ft') throw named('EngineError', 'recipe s3ft runs as a pipeline: use runS3ft');
+      const rolebench = s.recipe === 'rolebench';
       emitState('training', previous ? `resumed from step ${step}` : undefined);
       onEvent({ type: 'data', train: 389, val: 43, tokens: 24_812, lossFraction: 0.62, truncated: 2, skipped: 0 });
       if (!previous) onEvent({ type: 'baseline', eval: evalInfo(0, total, 3.1) });
+      if (!previous && rolebench) onEvent({ type: 'rolebench', eval: roleBenchEval(0, total) });
       // About 6 s per run whatever the step count: a tick every 20 ms emits total/300 steps.
       const perTick = Math.max(1, Math.ceil(total / 300));
       void (async () => {
@@ -169,7 +195,10 @@ export function createFakeEngine(): EngineApi {
             const warm = Math.max(1, Math.round(s.warmupRatio * total));
             const lr = step < warm ? (s.lr * step) / warm : s.lr * (0.1 + 0.45 * (1 + Math.cos(Math.PI * (step - warm) / Math.max(1, total - warm))));
             onEvent({ type: 'step', step: { step, totalSteps: total, epoch: (step * s.batchSize * s.gradAccum) / 389, loss, lr, gradNorm: 1.2 - t, tokensPerSecond: 1800 + 50 * Math.sin(step), etaSeconds: ((total - step) * 6) / 300 } });
-            if (step % s.evalEvery === 0 || step === total) onEvent({ type: 'eval', eval: evalInfo(step, total, 0.5 + 2.5 * Math.exp(-3.5 * t)) });
+            if (step % s.evalEvery === 0 || step === total) {
+              onEvent({ type: 'eval', eval: evalInfo(step, total, 0.5 + 2.5 * Math.exp(-3.5 * t)) });
+              if (rolebench) onEvent({ type: 'rolebench', eval: roleBenchEval(step, total) });
+            }
             if (step % 20 === 0) onEvent({ type: 'checkpoint', step });
           }
           if (step % 20 < perTick) saveRun({ id, createdAt: created, model: model!.name, data: 'self-prompt.train.jsonl', step, totalSteps: total, state: paused ? 'paused' : 'training' });
@@ -218,6 +247,85 @@ export function createFakeEngine(): EngineApi {
     },
     async simulateDeviceLoss() {
       /* nothing to lose */
+    },
+    async loadRoleBench(src: DataSource, profiles: DataSource): Promise<DataInfo> {
+      await sleep(100);
+      const file = src.kind === 'file' ? src.file.name : src.kind === 'url' ? src.url.split('/').pop()! : 'rolebench.sample.jsonl';
+      const prof = profiles.kind === 'file' ? profiles.file.name : profiles.kind === 'url' ? profiles.url.split('/').pop()! : 'rolebench.desc.json';
+      return {
+        file, format: 'jsonl', layout: 'rolebench', mapping: { question: 'question', answer: 'generated', system: `${prof} (role profiles)` },
+        total: 66, kept: 64, rejected: 2, rejections: [{ line: 2, reason: 'junk', message: 'line 2: no usable answer (junk: "(No response provided)")' }],
+        withRolePrompt: 0, heldOut: 0, recipe: 'rolebench', columns: ['question', 'role · split', 'answer'],
+        preview: ROLES.map((r) => ({ question: 'Give three tips for staying healthy.', rolePrompt: `${r} · CUS`, answer: 'Eat plain food and get out in the wind.' })),
+        details: [`2 roles: ${ROLES.join(', ')}`, '16 general (CUS), 48 role-specific (SPE)', `profiles: ${prof}`],
+      };
+    },
+    async loadS3ft(candidates: DataSource, labelled: DataSource): Promise<DataInfo> {
+      await sleep(100);
+      const file = candidates.kind === 'file' ? candidates.file.name : candidates.kind === 'url' ? candidates.url.split('/').pop()! : 's3ft.sample.jsonl';
+      const lab = labelled.kind === 'file' ? labelled.file.name : labelled.kind === 'url' ? labelled.url.split('/').pop()! : 's3ft.labelled.jsonl';
+      return {
+        file, format: 'jsonl', layout: 's3ft', mapping: { system: 'system', question: 'prompt', answer: 'response' },
+        total: 12, kept: 12, rejected: 0, rejections: [], withRolePrompt: 0, heldOut: 0, recipe: 's3ft', columns: ['question', 'system prompt', 'reply'],
+        preview: fakeCandidates().slice(0, 4).map((c) => ({ question: c.prompt, rolePrompt: c.system, answer: c.response })),
+        details: ['Candidates (stages B and C): 12 records', `Labelled (stage A), ${lab}: 72 kept, 0 rejected — 28 excellent, 14 incoherent, 14 ignores_system, 8 both, 8 not_applicable`],
+      };
+    },
+    async runS3ft(s: TrainSettings, o: S3ftRunOptions, onEvent: (e: TrainEvent) => void): Promise<void> {
+      if (!model) throw named('StateError', 'no model loaded');
+      if (state === 'training' || state === 'paused') throw named('StateError', 'a run is already active');
+      const id = `s3ft-${Date.now().toString(36)}`;
+      runId = id;
+      paused = false;
+      stopped = false;
+      const emitState = (st: RunState, message?: string) => {
+        state = st;
+        onEvent({ type: 'state', state: st, message });
+      };
+      report = (st) => emitState(st);
+      const total = s.steps;
+      const steps = async (each: (st: StepInfo) => void): Promise<boolean> => {
+        for (let step = 0; step < total; ) {
+          await sleep(20);
+          if (runId !== id || stopped) return false;
+          if (paused) continue;
+          step = Math.min(total, step + Math.max(1, Math.ceil(total / 100)));
+          const t = step / total;
+          each({ step, totalSteps: total, epoch: step / 10, loss: 0.4 + 2.6 * Math.exp(-4 * t), lr: s.lr, gradNorm: 1, tokensPerSecond: 1500, etaSeconds: (total - step) * 0.02 });
+        }
+        return true;
+      };
+      const confusion = (k: number) => S3FT_LABELS.map((_, i) => S3FT_LABELS.map((__, j) => (i === j ? k + i : (i + j) % 3)));
+      emitState('loading');
+      void (async () => {
+        if (o.from !== 'sft') {
+          onEvent({ type: 's3ft-stage', stage: 'discriminator', state: 'running' });
+          onEvent({ type: 'discriminator', when: 'before', eval: { step: 0, n: 18, accuracy: 0.222, meanTrueProb: 0.2, labels: S3FT_LABELS, confusion: confusion(0), scoring: 'first-token', chosen: null } });
+          emitState('training', 'stage A: discriminator on 54 labelled records');
+          if (!(await steps((step) => onEvent({ type: 's3ft-step', stage: 'discriminator', step })))) return emitState('idle', 'stopped');
+          onEvent({ type: 'discriminator', when: 'after', eval: { step: total, n: 18, accuracy: 0.611, meanTrueProb: 0.41, labels: S3FT_LABELS, confusion: confusion(2), scoring: 'first-token', chosen: { threshold: 0.5, precision: 0.8, recall: 0.67, f1: 0.73, accuracy: 0.78 } } });
+          onEvent({ type: 's3ft-stage', stage: 'discriminator', state: 'done', message: 'accuracy 22.2 % → 61.1 % on 18 held-out records' });
+          onEvent({ type: 's3ft-stage', stage: 'filter', state: 'running' });
+          await sleep(100);
+        }
+        const threshold = o.threshold ?? 0.5;
+        const candidates = fakeCandidates();
+        const kept = candidates.filter((c) => c.pExcellent >= threshold).length;
+        onEvent({ type: 's3ft-scores', scores: { scoring: 'first-token', threshold, chosenThreshold: 0.5, skipped: 0, candidates } });
+        onEvent({ type: 's3ft-stage', stage: 'filter', state: 'done', message: `kept ${kept} of ${candidates.length} candidates` });
+        onEvent({ type: 's3ft-stage', stage: 'sft', state: 'running' });
+        onEvent({ type: 'data', train: Math.max(1, kept - 1), val: 1, tokens: 2_400, lossFraction: 0.3, truncated: 0, skipped: 0 });
+        onEvent({ type: 'baseline', eval: { step: 0, valLoss: 3.4, rolePromptRate: 0, rougeRolePrompt: null, rougeAnswer: 0, samples: [] } });
+        emitState('training', `stage C: SFT on ${kept} kept records`);
+        const ok = await steps((step) => {
+          onEvent({ type: 'step', step });
+          if (step.step % s.evalEvery === 0 || step.step === total) onEvent({ type: 'eval', eval: { step: step.step, valLoss: 0.6 + 2.8 * Math.exp(-3 * (step.step / total)), rolePromptRate: 0, rougeRolePrompt: null, rougeAnswer: 0, samples: [] } });
+        });
+        if (!ok) return emitState('idle', 'stopped');
+        trained = true;
+        onEvent({ type: 's3ft-stage', stage: 'sft', state: 'done', message: `trained ${total} steps on ${kept} records` });
+        emitState('done');
+      })();
     },
   };
 }

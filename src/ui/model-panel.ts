@@ -1,5 +1,5 @@
 // Model view: where the base model comes from (the embedded default, a Hugging Face Hub id, a URL, or
-// local files picked or dropped), how its frozen weights are stored (native/f32/int8/int4), per-file
+// local files picked or dropped), how its frozen weights are stored (native/f32/f16/int8/int4), per-file
 // load progress, what was loaded (parameter count, shape) and the memory estimate for the current
 // training settings, with a warning when it will not fit.
 //
@@ -81,7 +81,7 @@ export function mountModelPanel(root: HTMLElement, engine: EngineApi, init: { so
 
   const dtypeId = nextId('base-dtype');
   const dtype = el('select', { id: dtypeId, 'data-testid': 'base-dtype', 'aria-describedby': `${dtypeId}-help` });
-  for (const [v, l] of [['native', 'native (as stored in the file)'], ['f32', 'f32 (exact, 4 bytes per weight)'], ['int8', 'int8 (¼ of f32)'], ['int4', 'int4 (⅛ of f32)']] as const) dtype.append(el('option', { value: v }, l));
+  for (const [v, l] of [['native', 'native (as stored in the file)'], ['f32', 'f32 (exact, 4 bytes per weight)'], ['f16', 'f16 (½ of f32)'], ['int8', 'int8 (¼ of f32)'], ['int4', 'int4 (⅛ of f32)']] as const) dtype.append(el('option', { value: v }, l));
   dtype.value = init.baseDtype ?? 'native';
   const dtypeRow = el(
     'div',

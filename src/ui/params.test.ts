@@ -30,7 +30,7 @@ describe('parseParams', () => {
   });
 
   it('reports bad values and unknown keys, keeping the defaults', () => {
-    const { params, problems } = parseParams('?steps=0&seed=-1&eval-every=2.5&engine=tpu&model=not a model&data=ftp://x&recipe=dpo&base-dtype=f16&autostart=yes&wat=1');
+    const { params, problems } = parseParams('?steps=0&seed=-1&eval-every=2.5&engine=tpu&model=not a model&data=ftp://x&recipe=dpo&base-dtype=f64&autostart=yes&wat=1');
     expect(params.settings).toEqual({});
     expect(params.engine).toBe('auto');
     expect(params.model).toBeNull();
@@ -39,6 +39,11 @@ describe('parseParams', () => {
     expect(problems).toHaveLength(10);
     expect(problems.join('\n')).toMatch(/Unknown URL parameter "wat"/);
     expect(problems.join('\n')).toMatch(/steps="0" ignored: expected a positive integer/);
+  });
+
+  it('recipe: every app recipe, the RoleBench and S3FT ones included', () => {
+    for (const r of ['self-prompt', 'sft', 'rolebench', 's3ft'] as const) expect(parseParams(`?recipe=${r}`)).toEqual({ params: expect.objectContaining({ settings: { recipe: r } }), problems: [] });
+    expect(parseParams('?recipe=s3ft-filter').problems).toEqual(['URL parameter recipe="s3ft-filter" ignored: expected self-prompt, sft, rolebench or s3ft.']);
   });
 
   it('a repeated key: the last one wins, and it is reported', () => {

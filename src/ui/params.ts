@@ -3,11 +3,11 @@
 //
 //   model       default | a Hub id (owner/name) | a URL (http(s)://… or a same-origin /path)
 //   data        default | a URL
-//   recipe      self-prompt | sft
+//   recipe      self-prompt | sft | rolebench | s3ft (the recipe's bundled sample data is preselected)
 //   steps       positive integer
 //   eval-every  positive integer
 //   seed        non-negative integer
-//   base-dtype  native | f32 | int8 | int4
+//   base-dtype  native | f32 | f16 | int8 | int4
 //   engine      auto | webgpu | wasm | cpu
 //   autostart   1 — load model and data, then start training
 //   fake        1 — dev aid: drive the UI with the in-page fake engine (src/ui/dev-fake.ts), no worker
@@ -93,9 +93,9 @@ export function parseParams(search: string, origin = 'http://localhost'): Parsed
 
   const recipe = get('recipe');
   if (recipe !== null) {
-    const r = oneOf(recipe, ['self-prompt', 'sft'] as const);
+    const r = oneOf(recipe, ['self-prompt', 'sft', 'rolebench', 's3ft'] as const);
     if (r) params.settings.recipe = r;
-    else bad('recipe', recipe, 'self-prompt or sft');
+    else bad('recipe', recipe, 'self-prompt, sft, rolebench or s3ft');
   }
 
   for (const [key, field, min] of [['steps', 'steps', 1], ['eval-every', 'evalEvery', 1], ['seed', 'seed', 0]] as const) {
@@ -108,9 +108,9 @@ export function parseParams(search: string, origin = 'http://localhost'): Parsed
 
   const dtype = get('base-dtype');
   if (dtype !== null) {
-    const d = oneOf(dtype, ['native', 'f32', 'int8', 'int4'] as const);
+    const d = oneOf(dtype, ['native', 'f32', 'f16', 'int8', 'int4'] as const);
     if (d) params.baseDtype = d;
-    else bad('base-dtype', dtype, 'native, f32, int8 or int4');
+    else bad('base-dtype', dtype, 'native, f32, f16, int8 or int4');
   }
 
   const engine = get('engine');

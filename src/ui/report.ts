@@ -6,7 +6,7 @@
 // Is: a recorder fed the same TrainEvents the views get. Is not: a second source of truth for the
 // views (they render the events themselves) nor a control surface (the one test hook,
 // simulateDeviceLoss, is documented on TabtuneHook).
-import type { DataInfo, EngineInfo, EvalInfo, GpuStatus, ModelInfo, RunState, StepInfo, TrainEvent, TrainSettings } from '../protocol.ts';
+import type { DataInfo, DiscriminatorInfo, EngineInfo, EvalInfo, GpuStatus, ModelInfo, RoleBenchEvalInfo, RunState, S3ftStage, StepInfo, TrainEvent, TrainSettings } from '../protocol.ts';
 import type { Problem } from './error-banner.ts';
 
 /** Whether ?autostart=1 began a run: 'off' without it, 'refused' when the URL or settings were bad. */
@@ -58,6 +58,18 @@ export interface AppReport extends AppProgress {
   startedAtMs: number | null;
   trainingAtMs: number | null;
   endedAtMs: number | null;
+  /** Recipe rolebench: ROUGE-L at each evaluation (step 0 = the base model). */
+  rolebench: RoleBenchEvalInfo[];
+  /** Recipe s3ft: the pipeline's stages and results (null for other recipes). */
+  s3ft: S3ftReport | null;
+}
+
+export interface S3ftReport {
+  stages: Partial<Record<S3ftStage, { state: 'running' | 'done'; message: string | null }>>;
+  discriminatorBefore: DiscriminatorInfo | null;
+  discriminatorAfter: DiscriminatorInfo | null;
+  /** Stage B: the threshold in use, the chosen one, and how many candidates it keeps. */
+  filter: { threshold: number; chosenThreshold: number | null; candidates: number; kept: number } | null;
 }
 
 /** What `window.__tabtune` offers. */
@@ -79,6 +91,8 @@ export class RunRecorder {
   startedAtMs: number | null = null;
   trainingAtMs: number | null = null;
   endedAtMs: number | null = null;
+  rolebench: RoleBenchEvalInfo[] = [];
+  s3ft: S3ftReport | null = null;
 
   /** A new run (Start pressed, or a resume). */
   reset(resumedFrom: number | null): void {
@@ -91,6 +105,12 @@ export class RunRecorder {
     this.startedAtMs = performance.now();
     this.trainingAtMs = null;
     this.endedAtMs = null;
+    this.rolebench = [];
+    this.s3ft = null;
+  }
+
+  private s3ftReport(): S3ftReport {
+    return (this.s3ft ??= { stages: {}, discriminatorBefore: null, discriminatorAfter: null, filter: null });
   }
 
   record(e: TrainEvent): void {
@@ -117,8 +137,23 @@ export class RunRecorder {
         if (e.state === 'training' && this.trainingAtMs === null) this.trainingAtMs = performance.now();
         if (e.state === 'done' || e.state === 'error') this.endedAtMs = performance.now();
         break;
+      case 'rolebench':
+        this.rolebench = [...this.rolebench.filter((x) => x.step < e.eval.step), e.eval];
+        break;
+      case 's3ft-stage':
+        this.s3ftReport().stages[e.stage] = { state: e.state, message: e.message ?? null };
+        break;
+      case 'discriminator':
+        this.s3ftReport()[e.when === 'before' ? 'discriminatorBefore' : 'discriminatorAfter'] = e.eval;
+        break;
+      case 's3ft-scores': {
+        const { threshold, chosenThreshold, candidates } = e.scores;
+        this.s3ftReport().filter = { threshold, chosenThreshold, candidates: candidates.length, kept: candidates.filter((c) => c.pExcellent >= threshold).length };
+        break;
+      }
       case 'checkpoint':
       case 'error':
+      case 's3ft-step':
         break;
     }
   }

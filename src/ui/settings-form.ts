@@ -80,6 +80,9 @@ export function checkNumber(spec: NumSpec, raw: string): { value: number } | { p
 /** Every numeric field with its bounds (also used by `tabtune browser-run` to check run.json). */
 export const NUM_FIELDS: readonly NumSpec[] = [...LORA_FIELDS, ...TRAIN_FIELDS];
 
+/** Sequence length preset when the S3FT pipeline is chosen (the CLI's default for the S3FT recipes). */
+export const S3FT_SEQ_LEN = 256;
+
 /** Where the form keeps what was typed (`tabtune browser-run` presets settings through it). */
 export const STORAGE_KEY = 'tabtune.settings.v1';
 
@@ -88,6 +91,8 @@ export interface SettingsForm {
   /** Valid settings, or null while any field is invalid. */
   get(): TrainSettings | null;
   set(partial: Partial<TrainSettings>): void;
+  /** The chosen recipe, also while other fields are invalid. */
+  recipe(): TrainSettings['recipe'];
   onChange(fn: (s: TrainSettings | null) => void): void;
   setDisabled(disabled: boolean): void;
 }
@@ -100,6 +105,8 @@ export function mountSettingsForm(root: HTMLElement, overrides: Partial<TrainSet
     /* a corrupt entry is ignored */
   }
   const initial: TrainSettings = { ...DEFAULT_SETTINGS, ...stored, ...overrides };
+  // S3FT from the URL or a reload, with the untouched default sequence length: preset S3FT's (see below).
+  if (initial.recipe === 's3ft' && initial.seqLen === DEFAULT_SETTINGS.seqLen && overrides.seqLen === undefined) initial.seqLen = S3FT_SEQ_LEN;
   const listeners: ((s: TrainSettings | null) => void)[] = [];
 
   const recipe = radioGroup<TrainSettings['recipe']>(
@@ -107,6 +114,8 @@ export function mountSettingsForm(root: HTMLElement, overrides: Partial<TrainSet
     [
       { value: 'self-prompt', label: 'Self-prompt tuning: learn to write an expert role prompt, then answer in that role' },
       { value: 'sft', label: 'Plain SFT: learn the answers only' },
+      { value: 'rolebench', label: 'RoleBench: answer in character under each role\'s system prompt; ROUGE-L per role (CUS / SPE / RAW)' },
+      { value: 's3ft', label: 'S3FT pipeline: A discriminator on labelled records → B filter the candidates → C SFT on the kept ones' },
     ],
     initial.recipe,
     'recipe',
@@ -209,6 +218,12 @@ export function mountSettingsForm(root: HTMLElement, overrides: Partial<TrainSet
     listeners.forEach((fn) => fn(current));
   };
   form.addEventListener('input', changed);
+  // S3FT's classification prompts (settings, context, question, reply) are long: the CLI's default
+  // sequence length for its recipes is 256; a shorter one drops history or whole records.
+  recipe.onChange((r) => {
+    const seq = inputs.get('seqLen')!.input;
+    if (r === 's3ft' && Number(seq.value) < S3FT_SEQ_LEN) seq.value = String(S3FT_SEQ_LEN);
+  });
   recipe.onChange(changed);
 
   return {
@@ -224,6 +239,7 @@ export function mountSettingsForm(root: HTMLElement, overrides: Partial<TrainSet
       if (partial.separator !== undefined) separator.value = escapeSeparator(partial.separator);
       changed();
     },
+    recipe: () => recipe.value(),
     onChange: (fn) => void listeners.push(fn),
     setDisabled(d) {
       outer.disabled = d;
