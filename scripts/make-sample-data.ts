@@ -958,18 +958,60 @@ const GENERIC_STANCES: readonly string[] = [
   'answer carefully and simply',
 ];
 
+/** The templates that open with "As …", the commonest shape of LIMA-Role role prompts. */
+const AS_TEMPLATES: readonly number[] = [0, 1, 5];
+/**
+ * Share of role prompts that open with "As …". One dominant opening teaches a small model the habit
+ * faster than eight equally likely ones (greedy decoding picks the single likeliest first token, so
+ * spreading the role-prompt mass over eight openings lets a plain answer win).
+ */
+const AS_SHARE = 0.6;
+
 function rolePrompt(rng: Rng, domain: Domain, expert?: Expert): string {
   const pick = domain.experts[rng.int(domain.experts.length)];
   const [who, ownStance] = expert ?? pick;
   const stance = rng.next() < 0.75 ? ownStance : GENERIC_STANCES[rng.int(GENERIC_STANCES.length)];
-  return ROLE_TEMPLATES[rng.int(ROLE_TEMPLATES.length)](who, stance);
+  const t = rng.next() < AS_SHARE ? AS_TEMPLATES[rng.int(AS_TEMPLATES.length)] : rng.int(ROLE_TEMPLATES.length);
+  return ROLE_TEMPLATES[t](who, stance);
 }
 
-function selfPromptRecords(rng: Rng, domains: readonly Domain[]): SelfPromptRecord[] {
+/**
+ * Other ways users ask a training question: a friendly opener (the same ones the pretraining corpus
+ * uses) or typed casually. None is a held-out phrasing (HELDOUT_ONLY_OPENINGS), so the held-out split
+ * still tests phrasings never seen in training.
+ */
+const QUESTION_FORMS: readonly ((q: string) => string)[] = [
+  (q) => `Quick question. ${q}`,
+  (q) => `Hi there. ${q}`,
+  (q) => `Can you help me? ${q}`,
+  (q) => `I have a question. ${q}`,
+  (q) => `Hello! ${q}`,
+  (q) => q.toLowerCase().replace(/[?.]$/, ''),
+];
+/** Indirect forms of a "What is X?" question (none opens like a held-out question). */
+const WHAT_IS_FORMS: readonly ((x: string) => string)[] = [
+  (x) => `Define ${x}.`,
+  (x) => `Do you know what ${x} is?`,
+  (x) => `I want to know what ${x} is.`,
+  (x) => `Please describe ${x} briefly.`,
+  (x) => `${cap(x)}: what is that?`,
+];
+/** Share of training questions asked in one of QUESTION_FORMS / WHAT_IS_FORMS instead of plainly. */
+const VARIED_QUESTION_SHARE = 0.45;
+
+function varyQuestion(rng: Rng, q: string): string {
+  const whatIs = /^What is (.+)\?$/.exec(q);
+  if (whatIs && rng.next() < 0.5) return WHAT_IS_FORMS[rng.int(WHAT_IS_FORMS.length)](whatIs[1]);
+  return QUESTION_FORMS[rng.int(QUESTION_FORMS.length)](q);
+}
+
+function selfPromptRecords(rng: Rng, domains: readonly Domain[], o: { varyQuestions?: boolean } = {}): SelfPromptRecord[] {
   const out: SelfPromptRecord[] = [];
   for (const d of domains) {
-    for (const [question, answer, expert] of d.facts) {
-      out.push({ question, role_prompt: rolePrompt(rng, d, expert), answer, domain: d.name });
+    for (const [plain, answer, expert] of d.facts) {
+      const role_prompt = rolePrompt(rng, d, expert);
+      const question = o.varyQuestions && rng.next() < VARIED_QUESTION_SHARE ? varyQuestion(rng, plain) : plain;
+      out.push({ question, role_prompt, answer, domain: d.name });
     }
   }
   return rng.shuffle(out);
@@ -1701,7 +1743,7 @@ function s3ftSets(rng: Rng): { sample: S3ftRecord[]; labelled: S3ftLabelledRecor
 
 /** Build every dataset from the fixed seed. Each part gets its own Rng so edits stay local. */
 export function buildSampleData(): SampleData {
-  const train = selfPromptRecords(new Rng(SEED + 1), TRAIN_DOMAINS);
+  const train = selfPromptRecords(new Rng(SEED + 1), TRAIN_DOMAINS, { varyQuestions: true });
   const heldout = selfPromptRecords(new Rng(SEED + 2), HELDOUT_DOMAINS);
   const pretrain = pretrainCorpus(new Rng(SEED + 3));
   const chat = chatSample(new Rng(SEED + 4));
@@ -1886,7 +1928,12 @@ personal medical advice."); the answer is 1–4 plain-English sentences. For tra
 prompt, a separator, then the answer; the question is the user turn and is masked out of the loss.
 The questions and answers are a curated bank of simple facts written for tabtune, 18 per domain; only the
 role-prompt wording is templated (8 sentence frames × 3 experts per domain × their own stance or a
-generic one; one question names its own better-fitting expert). Health questions are general knowledge, with no dosing advice.
+generic one; one question names its own better-fitting expert). 60 % of role prompts use one of the three
+"As …" frames, the commonest shape of LIMA-Role role prompts: one dominant opening teaches a small model
+the habit faster than eight equally likely ones. About 45 % of the questions are asked in another form
+than the plain question: after a friendly opener ("Quick question.", "Hi there.", "Can you help me?", …),
+typed casually in lower case, or, for "What is X?", indirectly ("Define X.", "Do you know what X is?",
+"X: what is that?", …). Health questions are general knowledge, with no dosing advice.
 
 ${example(d.train[0])}
 

@@ -420,10 +420,14 @@ ${(c.trainSeconds / 60).toFixed(1)} minutes on two CPU cores, on tabtune's own s
 short questions plainly, in simple English; it knows a few hundred simple facts and **has never seen a
 role prompt**, so any role prompting it does after self-prompt tuning comes from the tuning.
 
-Generated — do not edit by hand. Rebuild (deterministic for the same seed and worker count):
+Generated — do not edit by hand. Rebuild (deterministic for the same seed and worker count). The
+tokenizer's vocabulary comes from the text of \`public/data/*.jsonl\` as of commit 95d7a24; the self-prompt
+files have changed since (more question phrasings), so train it on that revision of the data to get the
+same tokenizer (checked: byte-identical). Pretraining reads only \`pretrain.jsonl\`, unchanged since.
 
 \`\`\`sh
-npx tsx scripts/train-tokenizer.ts   # tokenizer.json, tokenizer_config.json (a few seconds)
+mkdir -p /tmp/tabtune-data-v1 && git archive 95d7a24 public/data | tar -x -C /tmp/tabtune-data-v1   # the data revision the tokenizer was trained on
+npx tsx scripts/train-tokenizer.ts --data /tmp/tabtune-data-v1/public/data   # tokenizer.json, tokenizer_config.json (a few seconds)
 npx tsx scripts/pretrain-tiny.ts     # everything else (≈ ${Math.ceil(c.totalSeconds / 60)} min on 2 cores)
 \`\`\`
 

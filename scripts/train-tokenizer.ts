@@ -2,7 +2,7 @@
 // 1,789 merges), on the text of public/data/*.jsonl. Deterministic (ties broken lexicographically; see
 // scripts/tiny/bpe.ts); takes a few seconds.
 //
-//   npx tsx scripts/train-tokenizer.ts [--vocab 2048] [--out public/models/tabtune-tiny]
+//   npx tsx scripts/train-tokenizer.ts [--vocab 2048] [--out public/models/tabtune-tiny] [--data public/data]
 //
 // Writes OUT/tokenizer.json and OUT/tokenizer_config.json, then reloads them with loadTokenizer() and
 // checks that every dataset text round-trips (decode(encode(text)) === text) and that the chat template
@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadTokenizer } from '../src/formats/tokenizer.ts';
 import { SPECIALS, tokenizerConfigJson, tokenizerJson, trainBpe } from './tiny/bpe.ts';
-import { MODEL_DIR, renderChatMl, tokenizerTexts } from './tiny/data.ts';
+import { DATA_DIR, MODEL_DIR, renderChatMl, tokenizerTexts } from './tiny/data.ts';
 
 export const TINY_VOCAB = 2048;
 export const TINY_MAX_POSITIONS = 256;
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const vocabSize = Number(arg('vocab', String(TINY_VOCAB)));
   const out = resolve(arg('out', MODEL_DIR));
   const t0 = performance.now();
-  const { texts, files } = tokenizerTexts();
+  const { texts, files } = tokenizerTexts(resolve(arg('data', DATA_DIR)));
   const chars = texts.reduce((a, t) => a + t.length, 0);
   console.log(`training text: ${texts.length} texts, ${chars} chars from ${files.join(', ')}`);
   const bpe = trainBpe(texts, SPECIALS, vocabSize);
