@@ -113,7 +113,7 @@ test.describe('app with the fake engine', () => {
     await page.goto('/?fake=1');
     await expect(page.getByTestId('engine-name')).toHaveText('wasm');
     await expect(page.getByTestId('lora-scale')).toHaveText('2');
-    await page.getByTestId('field-alpha').fill('32');
+    await page.getByTestId('field-alpha').fill('64');
     await expect(page.getByTestId('lora-scale')).toHaveText('4');
 
     await page.getByTestId('field-rank').fill('0');
@@ -123,7 +123,7 @@ test.describe('app with the fake engine', () => {
     await expect(page.getByTestId('error-lr')).toHaveText('Not a number.');
     await page.getByTestId('field-steps').fill('2.5');
     await expect(page.getByTestId('error-steps')).toHaveText('Must be a whole number.');
-    for (const t of ['q_proj', 'v_proj']) await page.getByTestId(`target-${t}`).uncheck();
+    for (const t of ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']) await page.getByTestId(`target-${t}`).uncheck();
     await expect(page.getByTestId('error-targets')).toContainText('at least one');
     await expect(page.getByTestId('train-start')).toBeDisabled();
     await expect(page.getByTestId('settings-summary')).toContainText('nothing is sent');
@@ -134,7 +134,7 @@ test.describe('app with the fake engine', () => {
     await page.getByTestId('field-steps').fill('30');
     await page.getByTestId('target-o_proj').check();
     await expect(page.getByTestId('field-rank')).not.toHaveAttribute('aria-invalid', 'true');
-    await expect(page.getByTestId('lora-scale')).toHaveText('8');
+    await expect(page.getByTestId('lora-scale')).toHaveText('16');
     await expect(page.getByTestId('train-start')).toBeEnabled();
 
     // What was typed survives a reload (kept in localStorage).
@@ -142,6 +142,26 @@ test.describe('app with the fake engine', () => {
     await expect(page.getByTestId('field-lr')).toHaveValue('0.001');
     await expect(page.getByTestId('target-o_proj')).toBeChecked();
     await expect(page.getByTestId('target-q_proj')).not.toBeChecked();
+  });
+
+  test('prompt and prefix tuning swap the LoRA fields for the virtual-token count', async ({ page }) => {
+    await page.goto('/?fake=1');
+    await expect(page.getByTestId('field-virtualTokens')).toBeHidden();
+    await page.getByTestId('method').getByLabel(/^Prefix tuning/).check();
+    await expect(page.getByTestId('field-rank')).toBeHidden();
+    await expect(page.getByTestId('target-q_proj')).toBeHidden();
+    await expect(page.getByTestId('field-virtualTokens')).toHaveValue('20');
+    await expect(page.getByTestId('field-lr')).toHaveValue('0.03'); // soft prompts' default step size
+    await page.getByTestId('field-virtualTokens').fill('0');
+    await expect(page.getByTestId('error-virtualTokens')).toContainText('Must be in');
+    await expect(page.getByTestId('train-start')).toBeDisabled();
+    await page.getByTestId('field-virtualTokens').fill('8');
+    await expect(page.getByTestId('train-start')).toBeEnabled();
+    await page.reload();
+    await expect(page.getByTestId('method').getByLabel(/^Prefix tuning/)).toBeChecked();
+    await expect(page.getByTestId('field-virtualTokens')).toHaveValue('8');
+    await page.getByTestId('method').getByLabel(/^LoRA/).check();
+    await expect(page.getByTestId('field-rank')).toBeVisible();
   });
 
   test('errors say what to do and keep what was typed; bad URL parameters refuse autostart', async ({ page }, info) => {

@@ -3,12 +3,14 @@
 //   2. default self-prompt LoRA tuning on public/data/self-prompt.train.jsonl;
 //   3. the tuned model on the same held-out questions: role-prompt rate, validation loss change,
 //      ROUGE-L of generated role prompts and answers against the references, five examples.
-// Usage: npm run demo:eval -- [--engine auto|webgpu|wasm|cpu] [--steps N] [--lr X] [--questions N] [--model DIR] [--json FILE]
+// Usage: npm run demo:eval -- [--engine auto|webgpu|wasm|cpu] [--steps N] [--lr X] [--batch N] [--questions N] [--model DIR] [--json FILE]
+//        [--method lora|prompt|prefix] [--virtual-tokens N] [--prompt-init random|text:"..."]  (soft prompts: lr 3e-2 unless --lr)
 // (scripts/run.mjs registers tsx and the .wgsl?raw hook, as the CLI does).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chooseEngine } from '../src/cli/engine-choice.ts';
 import { loadModelFromPath } from '../src/cli/load.ts';
+import { parseSoftPromptArgs, SOFT_PROMPT_LR } from '../src/cli/train.ts';
 import { readDataset } from '../src/data/read.ts';
 import { meanRougeL, rolePromptRate } from '../src/train/metrics.ts';
 import { DEMO_SESSION, TrainingSession, type EvalEvent } from '../src/train/session.ts';
@@ -21,8 +23,13 @@ const { values } = parseArgs({
     questions: { type: 'string' },
     model: { type: 'string', default: 'public/models/tabtune-tiny' },
     lr: { type: 'string' },
+    batch: { type: 'string' },
+    method: { type: 'string', default: 'lora' },
+    'virtual-tokens': { type: 'string' },
+    'prompt-init': { type: 'string' },
   },
 });
+const soft = parseSoftPromptArgs(values.method, values['virtual-tokens'], values['prompt-init']);
 
 const MODEL = values.model!;
 const t0 = Date.now();
@@ -34,7 +41,7 @@ const held = values.questions ? heldAll.slice(0, Number(values.questions)) : hel
 const engine = await chooseEngine(values.engine);
 process.stderr.write(`engine: ${engine.label} (${engine.why})\n`);
 
-const cfg = { ...DEMO_SESSION, steps: values.steps ? Number(values.steps) : DEMO_SESSION.steps, lr: values.lr ? Number(values.lr) : DEMO_SESSION.lr, evalEvery: 0, evalSamples: held.length };
+const cfg = { ...DEMO_SESSION, ...(soft ? { method: soft.method, virtualTokens: soft.virtualTokens, promptInit: soft.init } : {}), steps: values.steps ? Number(values.steps) : DEMO_SESSION.steps, lr: values.lr ? Number(values.lr) : soft ? SOFT_PROMPT_LR : DEMO_SESSION.lr, batchSize: values.batch ? Number(values.batch) : DEMO_SESSION.batchSize, evalEvery: 0, evalSamples: held.length };
 const session = await TrainingSession.create(cfg, {
   config: m.config, weights: m.weights, tokenizer: m.tokenizer, records: train, evalRecords: held,
   engine: engine.kind === 'webgpu' ? { kind: 'webgpu', gpu: engine.gpu! } : { kind: 'reference' },
@@ -67,12 +74,12 @@ const lines = [
   `| ROUGE-L role prompt vs reference | ${fmt(roleRouge(before))} | ${fmt(roleRouge(after))} |`,
   `| ROUGE-L answer vs reference | ${fmt(before.rougeAnswer)} | ${fmt(after.rougeAnswer)} |`,
   '',
-  `engine ${engine.label}; ${session.trainer.step} steps in ${trainSeconds.toFixed(0)} s (total ${((Date.now() - t0) / 1000).toFixed(0)} s); LoRA r=${cfg.lora.rank} α=${cfg.lora.alpha} on ${cfg.lora.targets.join(', ')}; lr ${cfg.lr}; batch ${cfg.batchSize}`,
+  `engine ${engine.label}; ${session.trainer.step} steps in ${trainSeconds.toFixed(0)} s (total ${((Date.now() - t0) / 1000).toFixed(0)} s); ${soft ? `${soft.method} tuning, ${soft.virtualTokens} virtual tokens (${soft.init.kind} init)` : `LoRA r=${cfg.lora.rank} α=${cfg.lora.alpha} on ${cfg.lora.targets.join(', ')}`}; ${session.backend.trainableParameters} trained parameters; lr ${cfg.lr}; batch ${cfg.batchSize}`,
   '',
   'Examples (held-out questions, tuned model):',
   ...after.samples.slice(0, 5).flatMap((s) => [`- Q: ${s.question}`, `  role prompt: ${s.rolePrompt ?? '(none)'}`, `  answer: ${s.answer}`]),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 if (values.json) {
-  writeFileSync(values.json, `${JSON.stringify({ engine: engine.label, steps: session.trainer.step, trainSeconds, before, after, rolePromptRate: { before: rolePromptRate(before.samples.map((s) => s.text), cfg.separator), after: after.rolePromptRate }, valLossDrop: drop }, null, 2)}\n`);
+  writeFileSync(values.json, `${JSON.stringify({ engine: engine.label, method: soft?.method ?? 'lora', trainableParameters: session.backend.trainableParameters, steps: session.trainer.step, trainSeconds, before, after, rolePromptRate: { before: rolePromptRate(before.samples.map((s) => s.text), cfg.separator), after: after.rolePromptRate }, valLossDrop: drop }, null, 2)}\n`);
 }

@@ -8,6 +8,7 @@ describe('browser-run run.json', () => {
     const c = parseRunConfig({ steps: 4, evalEvery: 2, seed: 0, engine: 'wasm', settings: { rank: 4, targets: 'all-linear' }, maxFinalLoss: 3 }, 'run.json');
     expect(c).toMatchObject({ model: 'default', data: 'default', steps: 4, evalEvery: 2, seed: 0, engine: 'wasm', timeoutSeconds: 3600, maxFinalLoss: 3 });
     expect(c.settings).toEqual({ rank: 4, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] });
+    expect(parseRunConfig({ settings: { method: 'prefix', virtualTokens: 8 } }, 'run.json').settings).toEqual({ method: 'prefix', virtualTokens: 8 });
   });
 
   it.each([
@@ -22,6 +23,8 @@ describe('browser-run run.json', () => {
     [{ settings: { lr: 2 } }, 'settings.lr: Must be in (0, 1)'],
     [{ settings: { targets: ['qkv'] } }, 'settings.targets must be "all-linear" or a non-empty array'],
     [{ settings: { colour: 1 } }, 'unknown key "settings.colour"'],
+    [{ settings: { method: 'adapter' } }, 'settings.method must be one of lora, prompt, prefix'],
+    [{ settings: { virtualTokens: 0 } }, 'settings.virtualTokens: Must be in [1, 512]'],
   ])('%j is refused', (raw, message) => {
     expect(() => parseRunConfig(raw, 'run.json')).toThrow(`run.json: ${message}`);
   });

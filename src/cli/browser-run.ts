@@ -28,6 +28,8 @@ export interface RunSettings {
   separator?: string;
   rank?: number; alpha?: number; dropout?: number; lr?: number; warmupRatio?: number; batchSize?: number;
   gradAccum?: number; seqLen?: number; evalSamples?: number; maxNewTokens?: number;
+  /** What trains: LoRA (default), or a soft prompt of `virtualTokens` positions. */
+  method?: 'lora' | 'prompt' | 'prefix'; virtualTokens?: number;
 }
 
 export interface RunConfig {
@@ -56,7 +58,7 @@ const TOP_KEYS = ['model', 'data', 'recipe', 'steps', 'evalEvery', 'seed', 'base
 /** The form's numeric fields that have a URL parameter are top-level keys instead. */
 const URL_SETTINGS: readonly string[] = ['steps', 'evalEvery', 'seed'];
 const SETTING_NUMS = NUM_FIELDS.filter((f) => !URL_SETTINGS.includes(f.key));
-const SETTING_KEYS = ['targets', 'separator', ...SETTING_NUMS.map((f) => f.key)];
+const SETTING_KEYS = ['targets', 'separator', 'method', ...SETTING_NUMS.map((f) => f.key)];
 const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
 const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
@@ -123,6 +125,9 @@ export function parseRunConfig(raw: unknown, file: string): RunConfig {
           bad(`settings.targets must be "all-linear" or a non-empty array of ${LORA_TARGETS.join(', ')}`);
         }
         out.targets = [...new Set(all as string[])];
+      } else if (k === 'method') {
+        if (v !== 'lora' && v !== 'prompt' && v !== 'prefix') bad(`settings.method must be one of lora, prompt, prefix, got ${JSON.stringify(v)}`);
+        out.method = v as RunSettings['method'];
       } else if (k === 'separator') {
         if (typeof v !== 'string' || v === '') bad(`settings.separator must be a non-empty string, got ${typeName(v)}`);
         out.separator = v as string;

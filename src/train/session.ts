@@ -75,7 +75,7 @@ export const DEFAULT_SESSION: SessionConfig = {
 export const DEMO_SESSION: SessionConfig = {
   ...DEFAULT_SESSION,
   lora: { rank: 16, alpha: 32, dropout: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], useRslora: false },
-  steps: 120, batchSize: 8, lr: 3e-3, warmupRatio: 0.05, seqLen: 128, evalEvery: 40, checkpointEvery: 40,
+  steps: 250, batchSize: 8, lr: 6e-3, warmupRatio: 0.05, seqLen: 128, evalEvery: 50, checkpointEvery: 50,
 };
 
 export interface Sample {

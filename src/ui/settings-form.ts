@@ -3,7 +3,7 @@
 // value is marked aria-invalid with a message next to it. What the user types is kept in
 // localStorage, so a reload (e.g. to resume a run) or an error never loses it; URL parameters win.
 //
-// data-testids: settings-form, recipe, target-<name> (checkbox per LoRA target), field-<key> (each
+// data-testids: settings-form, recipe, method (lora | prompt | prefix), target-<name> (checkbox per LoRA target), field-<key> (each
 // input), error-<key> (its message), lora-scale (alpha / rank, live), settings-summary.
 import type { TrainSettings } from '../protocol.ts';
 import { el, nextId, panel, radioGroup } from './dom.ts';
@@ -11,14 +11,20 @@ import { el, nextId, panel, radioGroup } from './dom.ts';
 /** The projection matrices LoRA can adapt, with Hugging Face names (as in src/engine/config.ts). */
 export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 
-/** Defaults: the CLI's (src/train/session.ts DEFAULT_SESSION), sized for the embedded tiny model. */
+/**
+ * Defaults: the embedded default's recipe (src/train/session.ts DEMO_SESSION, what `npm run demo:eval`
+ * measures), since the app opens on the embedded model and data. Equality is tested in settings-form.test.ts.
+ */
 export const DEFAULT_SETTINGS: TrainSettings = {
-  recipe: 'self-prompt', targets: ['q_proj', 'v_proj'], rank: 8, alpha: 16, dropout: 0, lr: 2e-3, warmupRatio: 0.05,
-  steps: 60, batchSize: 4, gradAccum: 1, seqLen: 128, evalEvery: 20, seed: 42, separator: '\n\n',
-  evalSamples: 4, maxNewTokens: 48,
+  recipe: 'self-prompt', targets: [...LORA_TARGETS], rank: 16, alpha: 32, dropout: 0, lr: 6e-3, warmupRatio: 0.05,
+  steps: 250, batchSize: 8, gradAccum: 1, seqLen: 128, evalEvery: 50, seed: 42, separator: '\n\n',
+  evalSamples: 4, maxNewTokens: 48, method: 'lora', virtualTokens: 20,
 };
 
-export type NumKey = 'rank' | 'alpha' | 'dropout' | 'lr' | 'warmupRatio' | 'steps' | 'batchSize' | 'gradAccum' | 'seqLen' | 'evalEvery' | 'seed' | 'evalSamples' | 'maxNewTokens';
+/** Soft prompts need a much larger step size than LoRA (the CLI's default for them, src/cli/train.ts). */
+export const SOFT_PROMPT_LR = 3e-2;
+
+export type NumKey = 'rank' | 'alpha' | 'dropout' | 'virtualTokens' | 'lr' | 'warmupRatio' | 'steps' | 'batchSize' | 'gradAccum' | 'seqLen' | 'evalEvery' | 'seed' | 'evalSamples' | 'maxNewTokens';
 
 export interface NumSpec {
   key: NumKey;
@@ -37,8 +43,11 @@ const LORA_FIELDS: NumSpec[] = [
   { key: 'alpha', label: 'Alpha α', help: 'The update is scaled by α / r; α = 2r is a common choice.', integer: false, min: 0, max: 4096, minExclusive: true },
   { key: 'dropout', label: 'Dropout', help: 'Dropout on the adapter input during training; 0–0.05 is typical.', integer: false, min: 0, max: 0.5 },
 ];
+const SOFT_FIELDS: NumSpec[] = [
+  { key: 'virtualTokens', label: 'Virtual tokens', help: 'Prompt / prefix tuning: trainable positions before every input (prompt) or in every layer\'s keys and values (prefix).', integer: true, min: 1, max: 512 },
+];
 const TRAIN_FIELDS: NumSpec[] = [
-  { key: 'lr', label: 'Learning rate', help: 'AdamW step size; 1e-4–2e-3 for LoRA (the tiny default model likes 2e-3).', integer: false, min: 0, max: 1, minExclusive: true, maxExclusive: true },
+  { key: 'lr', label: 'Learning rate', help: 'AdamW step size; 1e-4–2e-3 for LoRA on real models (the tiny default model likes 6e-3), ~3e-2 for soft prompts.', integer: false, min: 0, max: 1, minExclusive: true, maxExclusive: true },
   { key: 'warmupRatio', label: 'Warm-up', help: 'Fraction of the steps spent ramping the learning rate up from 0, then cosine decay.', integer: false, min: 0, max: 1, maxExclusive: true },
   { key: 'steps', label: 'Steps', help: 'Optimizer steps to run (each sees batch × accumulation examples).', integer: true, min: 1, max: 1_000_000 },
   { key: 'batchSize', label: 'Batch size', help: 'Examples per forward/backward pass; memory grows with it.', integer: true, min: 1, max: 1024 },
@@ -78,7 +87,7 @@ export function checkNumber(spec: NumSpec, raw: string): { value: number } | { p
 }
 
 /** Every numeric field with its bounds (also used by `tabtune browser-run` to check run.json). */
-export const NUM_FIELDS: readonly NumSpec[] = [...LORA_FIELDS, ...TRAIN_FIELDS];
+export const NUM_FIELDS: readonly NumSpec[] = [...LORA_FIELDS, ...SOFT_FIELDS, ...TRAIN_FIELDS];
 
 /** Sequence length preset when the S3FT pipeline is chosen (the CLI's default for the S3FT recipes). */
 export const S3FT_SEQ_LEN = 256;
@@ -121,6 +130,18 @@ export function mountSettingsForm(root: HTMLElement, overrides: Partial<TrainSet
     'recipe',
   );
 
+  type Method = NonNullable<TrainSettings['method']>;
+  const method = radioGroup<Method>(
+    'What trains',
+    [
+      { value: 'lora', label: 'LoRA: low-rank updates of the chosen linear layers (the default)' },
+      { value: 'prompt', label: 'Prompt tuning: trainable virtual token embeddings before the input' },
+      { value: 'prefix', label: 'Prefix tuning (P-Tuning v2): trainable keys and values in every layer' },
+    ],
+    initial.method ?? 'lora',
+    'method',
+  );
+
   // LoRA targets
   const targetsFs = el('fieldset', { class: 'targets', 'aria-describedby': 'targets-error' }, el('legend', {}, 'LoRA targets'));
   const targetBoxes = new Map<string, HTMLInputElement>();
@@ -143,7 +164,7 @@ export function mountSettingsForm(root: HTMLElement, overrides: Partial<TrainSet
       type: 'text', id, inputmode: spec.integer ? 'numeric' : 'decimal', 'data-testid': `field-${spec.key}`,
       'aria-describedby': `${id}-help ${id}-error`, autocomplete: 'off', spellcheck: 'false',
     });
-    input.value = String(initial[spec.key]);
+    input.value = String(initial[spec.key] ?? DEFAULT_SETTINGS[spec.key]);
     const error = el('p', { class: 'field-error', id: `${id}-error`, 'data-testid': `error-${spec.key}`, 'aria-live': 'polite' });
     inputs.set(spec.key, { spec, input, error });
     return el('div', { class: 'field' }, el('label', { for: id }, spec.label), input, el('p', { class: 'help', id: `${id}-help` }, spec.help), error);
@@ -151,7 +172,14 @@ export function mountSettingsForm(root: HTMLElement, overrides: Partial<TrainSet
 
   const scale = el('output', { 'data-testid': 'lora-scale' });
   const loraFs = el('fieldset', { class: 'grid-fields' }, el('legend', {}, 'LoRA adapter'), ...LORA_FIELDS.map(numField), el('p', { class: 'scale' }, 'scale = α / r = ', scale));
+  const softFs = el('fieldset', { class: 'grid-fields' }, el('legend', {}, 'Soft prompt'), ...SOFT_FIELDS.map(numField));
   const trainFs = el('fieldset', { class: 'grid-fields' }, el('legend', {}, 'Training'), ...TRAIN_FIELDS.map(numField));
+  const showMethod = (m: Method) => {
+    targetsFs.hidden = m !== 'lora';
+    loraFs.hidden = m !== 'lora';
+    softFs.hidden = m === 'lora';
+  };
+  showMethod(method.value());
 
   const sepId = nextId('field-separator');
   const separator = el('input', { type: 'text', id: sepId, 'data-testid': 'field-separator', 'aria-describedby': `${sepId}-help ${sepId}-error`, spellcheck: 'false', autocomplete: 'off' });
@@ -167,7 +195,7 @@ export function mountSettingsForm(root: HTMLElement, overrides: Partial<TrainSet
   );
 
   const summary = el('p', { 'data-testid': 'settings-summary', 'aria-live': 'polite', class: 'muted' });
-  const form = el('form', { 'data-testid': 'settings-form', novalidate: '' }, recipe.element, targetsFs, loraFs, trainFs, sepField, summary);
+  const form = el('form', { 'data-testid': 'settings-form', novalidate: '' }, recipe.element, method.element, targetsFs, loraFs, softFs, trainFs, sepField, summary);
   form.addEventListener('submit', (e) => e.preventDefault());
   const outer = el('fieldset', { class: 'plain' }, form);
   root.append(panel('settings', 'Recipe & hyperparameters', outer));
@@ -180,7 +208,7 @@ export function mountSettingsForm(root: HTMLElement, overrides: Partial<TrainSet
 
   const read = (): TrainSettings | null => {
     let ok = true;
-    const s: TrainSettings = { ...DEFAULT_SETTINGS, recipe: recipe.value() };
+    const s: TrainSettings = { ...DEFAULT_SETTINGS, recipe: recipe.value(), method: method.value() };
     for (const { spec, input, error } of inputs.values()) {
       const r = checkNumber(spec, input.value);
       mark(input, error, 'problem' in r ? r.problem : null);
@@ -188,8 +216,9 @@ export function mountSettingsForm(root: HTMLElement, overrides: Partial<TrainSet
       else s[spec.key] = r.value;
     }
     s.targets = LORA_TARGETS.filter((t) => targetBoxes.get(t)!.checked);
-    mark(targetsFs, targetsError, s.targets.length === 0 ? 'Choose at least one target.' : null);
-    if (s.targets.length === 0) ok = false;
+    const needTargets = s.method === 'lora' && s.targets.length === 0;
+    mark(targetsFs, targetsError, needTargets ? 'Choose at least one target.' : null);
+    if (needTargets) ok = false;
     s.separator = unescapeSeparator(separator.value);
     mark(separator, sepError, s.separator.length === 0 ? 'Required: the trainer splits role prompt and answer on it.' : null);
     if (!s.separator) ok = false;
@@ -206,7 +235,7 @@ export function mountSettingsForm(root: HTMLElement, overrides: Partial<TrainSet
   const changed = () => {
     current = read();
     try {
-      const raw: Record<string, unknown> = { recipe: recipe.value(), targets: LORA_TARGETS.filter((t) => targetBoxes.get(t)!.checked), separator: unescapeSeparator(separator.value) };
+      const raw: Record<string, unknown> = { recipe: recipe.value(), method: method.value(), targets: LORA_TARGETS.filter((t) => targetBoxes.get(t)!.checked), separator: unescapeSeparator(separator.value) };
       for (const { spec, input } of inputs.values()) {
         const r = checkNumber(spec, input.value);
         if ('value' in r) raw[spec.key] = r.value;
@@ -225,12 +254,21 @@ export function mountSettingsForm(root: HTMLElement, overrides: Partial<TrainSet
     if (r === 's3ft' && Number(seq.value) < S3FT_SEQ_LEN) seq.value = String(S3FT_SEQ_LEN);
   });
   recipe.onChange(changed);
+  // Switching between LoRA and a soft prompt moves an untouched learning rate to the method's default.
+  method.onChange((m) => {
+    showMethod(m);
+    const lr = inputs.get('lr')!.input;
+    if (m !== 'lora' && Number(lr.value) === DEFAULT_SETTINGS.lr) lr.value = String(SOFT_PROMPT_LR);
+    if (m === 'lora' && Number(lr.value) === SOFT_PROMPT_LR) lr.value = String(DEFAULT_SETTINGS.lr);
+  });
+  method.onChange(changed);
 
   return {
     element: form,
     get: () => current,
     set(partial) {
       if (partial.recipe) recipe.set(partial.recipe);
+      if (partial.method) method.set(partial.method);
       for (const [k, v] of Object.entries(partial)) {
         const f = inputs.get(k as NumKey);
         if (f && typeof v === 'number') f.input.value = String(v);
