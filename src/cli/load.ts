@@ -162,15 +162,7 @@ export async function loadAdapterFromDir(dir: string, model: ModelConfig): Promi
   const src = await openFileSource(wPath);
   try {
     const params = await readPeftWeights(await openSafetensors(src), model, config);
-    const metaPath = join(dir, 'tabtune.json');
-    let meta: Record<string, unknown> | null = null;
-    if (existsSync(metaPath)) {
-      try {
-        meta = JSON.parse(await readText(metaPath));
-      } catch {
-        throw new FormatError(metaPath, 'not valid JSON');
-      }
-    }
+    const meta = await readAdapterMeta(dir);
     return { config, params, meta };
   } finally {
     await src.close();
@@ -191,15 +183,7 @@ export async function loadSoftPromptFromDir(dir: string, model: ModelConfig): Pr
   const src = await openFileSource(wPath);
   try {
     const sp = await readSoftPromptAdapter(text, await openSafetensors(src), model, cfgPath);
-    const metaPath = join(dir, 'tabtune.json');
-    let meta: Record<string, unknown> | null = null;
-    if (existsSync(metaPath)) {
-      try {
-        meta = JSON.parse(await readText(metaPath));
-      } catch {
-        throw new FormatError(metaPath, 'not valid JSON');
-      }
-    }
+    const meta = await readAdapterMeta(dir);
     return { ...sp, meta };
   } finally {
     await src.close();
@@ -217,4 +201,15 @@ export function parseBaseDtypeChoice(s: string | undefined): BaseDtypeChoice {
 export function parseBaseDtype(s: string | undefined, native: BaseDtype): BaseDtype {
   const v = parseBaseDtypeChoice(s);
   return v === 'native' ? native : v;
+}
+
+/** An adapter directory's tabtune.json (recipe, template, data hash), or null when it has none. */
+async function readAdapterMeta(dir: string): Promise<Record<string, unknown> | null> {
+  const metaPath = join(dir, 'tabtune.json');
+  if (!existsSync(metaPath)) return null;
+  try {
+    return JSON.parse(await readText(metaPath)) as Record<string, unknown>;
+  } catch {
+    throw new FormatError(metaPath, 'not valid JSON');
+  }
 }

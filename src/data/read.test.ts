@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readDataset } from './read.ts';
 import { DataError } from './records.ts';
+import { catchErr } from '../testing/errors.ts';
 
 // All records below are written for these tests (no LIMA / LIMA-Role text is shipped).
 
@@ -17,15 +18,6 @@ function withBadBytes(s: string): Uint8Array {
   return Uint8Array.from(out);
 }
 const jsonl = (...rows: unknown[]) => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n');
-
-function catchErr(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('JSONL, LIMA-Role style', () => {
   const text = jsonl(

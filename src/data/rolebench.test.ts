@@ -10,6 +10,7 @@ import {
   readRoleBench,
   renderRoleSystem,
 } from './rolebench.ts';
+import { catchErr } from '../testing/errors.ts';
 
 // The sample files are tabtune's own (public/data/README.md): four invented roles, no RoleBench text.
 const SAMPLE = 'public/data/rolebench.sample.jsonl';
@@ -18,15 +19,6 @@ const DESC = 'public/data/rolebench.desc.json';
 const enc = new TextEncoder();
 const jsonl = (...rows: unknown[]) => enc.encode(rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n'));
 const PROFILES = { Alice: 'A cheerful baker', 'Bob the Builder': 'Fixes things.' };
-
-function catchErr(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('readRoleBench on the offline sample', () => {
   const profiles = readProfiles(readFileSync(DESC, 'utf8'), DESC);

@@ -17,6 +17,7 @@ import {
   type S3ftRecord,
 } from './s3ft.ts';
 import { buildExample } from './template.ts';
+import { catchErr } from '../testing/errors.ts';
 
 // Records here and in public/data are tabtune's own (public/data/README.md).
 const LABELLED = 'public/data/s3ft.labelled.jsonl';
@@ -28,15 +29,6 @@ const IM_END = tiny.specialTokenId('<|im_end|>')!;
 const enc = new TextEncoder();
 const jsonl = (...rows: unknown[]) => enc.encode(rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n'));
 const ok = { system: 'Reply only in lowercase letters.', history: [], prompt: 'What is rain?', response: 'water falling from clouds.' };
-
-function catchErr(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 /** The ids where the mask is 1. */
 const masked = (ex: { ids: Int32Array; lossMask: Uint8Array }) => Array.from(ex.ids).filter((_, i) => ex.lossMask[i] === 1);

@@ -10,21 +10,13 @@ import { buildGgufModel } from './model-loader.ts';
 import { withFileSource } from './node-source.ts';
 import { bytesSource } from './source.ts';
 import { loadTokenizer, type ChatMessage, type TabTokenizer } from './tokenizer.ts';
+import { catchErr } from '../testing/errors.ts';
 
 const TINY = join(__dirname, '../../public/models/tabtune-tiny');
 
 /** The file's metadata with some keys replaced (a value) or removed (undefined). */
 function patched(g: GgufMetadata, patch: Record<string, GgufValue | undefined>, name = g.name): GgufMetadata {
   return { name, meta: (k) => (Object.hasOwn(patch, k) ? patch[k] : g.meta(k)) };
-}
-
-function catchErr(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a throw');
 }
 
 const STRINGS = [

@@ -10,15 +10,7 @@ import {
   SMOLLM2_TEMPLATE,
   ZEPHYR_TEMPLATE,
 } from '../data/test-fixtures.ts';
-
-function catchErr(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a throw');
-}
+import { catchErr } from '../testing/errors.ts';
 
 describe('byte-level BPE (GPT-2 style)', () => {
   const tok = loadTokenizer(byteLevelTokenizerJson(), configJson({ bos_token: null, eos_token: '<|im_end|>' }));
