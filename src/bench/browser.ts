@@ -10,7 +10,7 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-export async function openPage(path: string, opts: { chrome?: string; headed?: boolean; log?: (line: string) => void } = {}): Promise<BrowserSession> {
+export async function openPage(path: string, opts: { chrome?: string; headed?: boolean; log?: (line: string) => void; extraArgs?: string[] } = {}): Promise<BrowserSession> {
   let server: ViteDevServer | null = null;
   let browser: Browser | null = null;
   try {
@@ -19,7 +19,7 @@ export async function openPage(path: string, opts: { chrome?: string; headed?: b
     const addr = server.httpServer?.address();
     if (!addr || typeof addr === 'string') throw new Error('vite server has no port');
     const url = `http://localhost:${addr.port}${path}`;
-    browser = await chromium.launch({ executablePath: opts.chrome ?? chromePath(), args: WEBGPU_FLAGS, headless: !opts.headed });
+    browser = await chromium.launch({ executablePath: opts.chrome ?? chromePath(), args: [...WEBGPU_FLAGS, ...(opts.extraArgs ?? [])], headless: !opts.headed });
     const page = await browser.newPage();
     page.on('console', (m) => opts.log?.(`[page] ${m.text()}`));
     page.on('pageerror', (e) => opts.log?.(`[page error] ${e.message}`));

@@ -1,25 +1,47 @@
 // Benchmark page (bench.html), driven by `npm run bench` through Playwright. Runs, in one page and
 // interleaved round by round, one LoRA training step (forward + backward + LoRA grads + AdamW) of the
-// same model and batch on (a) our WebGPU engine and (b) the tfjs reference on tfjs-backend-webgpu, plus
-// our matmul ceiling and the quantized-matmul ratios. Results are ratios measured side by side.
+// same model and batch on (a) our WebGPU engine, (b) the same with gradient checkpointing and (c) the
+// tfjs reference on tfjs-backend-webgpu; peak memory of each; the split of one engine step by kernel
+// (timestamp queries); our matmul ceiling and the quantized-matmul ratios. Results are ratios measured
+// side by side.
 import * as tf from '@tensorflow/tfjs-core';
 import { GpuModel, type Batch } from '../engine/model.ts';
+import type { QuantDtype } from '../engine/quant.ts';
 import { Rng } from '../engine/rng.ts';
 import { GpuTrainBackend } from '../engine/train-backend.ts';
-import { effectiveWeights, initLora, randomWeights } from '../engine/weights.ts';
+import { type BaseWeightMap, type LoraParams, effectiveWeights, initLora, randomWeights } from '../engine/weights.ts';
 import { Gpu } from '../gpu/gpu.ts';
-import { matmul } from '../kernels/matmul/matmul.ts';
+import type { KernelTime } from '../gpu/timing.ts';
+import { matmulThroughput } from '../kernels/matmul/matmul.bench.ts';
 import { qmatmulThroughput } from '../kernels/qmatmul/qmatmul.bench.ts';
 import { useBackend } from '../reference/backend.ts';
 import { ReferenceModel } from '../reference/model.ts';
 import { stepFlops } from './flops.ts';
-import { SHAPES } from './shapes.ts';
+import { SHAPES, type BenchShape } from './shapes.ts';
 
 export interface EngineFigures {
   msPerStep: number;
   tokensPerSecond: number;
+  /** Our engine: Gpu.peakBytes (every buffer it created, live at once, weights included). */
   peakBytes: number;
   stepsTimed: number;
+}
+
+export interface ReferenceFigures extends EngineFigures {
+  /**
+   * tf.profile's peakBytes around one step: tfjs's count of live tensor bytes (weights, LoRA
+   * variables, Adam state and the activations autograd holds) after each kernel of the step.
+   */
+  peakBytes: number;
+  /** tf.memory() sampled after each step (numBytesInGPUAllocated: buffers tfjs-webgpu holds, pool included). */
+  peakBytesSampled: number;
+  /** Live tensor bytes before the profiled step (weights and LoRA variables), included in peakBytes. */
+  persistentBytes: number;
+}
+
+export interface KernelShare extends KernelTime {
+  /** Share of the profiled step's summed kernel time. */
+  share: number;
 }
 
 export interface BenchResult {
@@ -30,14 +52,32 @@ export interface BenchResult {
   loraRank: number;
   adapter: string;
   engine: EngineFigures;
-  reference: EngineFigures;
-  speedup: number;
-  memoryRatio: number;
+  /** The engine with gradient checkpointing (recompute each layer in the backward). */
+  engineCheckpointing: EngineFigures | null;
+  reference: ReferenceFigures | null;
+  speedup: number | null;
+  memoryRatio: number | null;
+  speedupCheckpointing: number | null;
+  memoryRatioCheckpointing: number | null;
   stepGflop: number;
   engineGflops: number;
   matmulCeilingGflops: number;
   mfu: number;
-  quantized: { int8VsF32: number; int4VsF32: number; shape: string };
+  /** qmatmul (the adapter's default variant) vs our f32 matmul at the same shape, throughput ratios. */
+  quantized: { shape: string; forward: Record<QuantDtype, number>; backward: Record<QuantDtype, number> };
+  /** GPU time per kernel over one engine step (timestamp queries), largest first; null without them. */
+  kernels: { stepMs: number; top: KernelShare[] } | null;
+}
+
+export interface RunOptions {
+  rounds?: number;
+  stepsPerRound?: number;
+  /** Also time the tfjs reference (default true). */
+  reference?: boolean;
+  /** Also time the engine with gradient checkpointing (default true). */
+  checkpointing?: boolean;
+  /** Kernels listed in `kernels.top` (default 12). */
+  topKernels?: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -49,90 +89,126 @@ function randomBatch(V: number, B: number, T: number): Batch {
   return { tokens, targets, lossMask: new Float32Array(B * T).fill(1), B, T };
 }
 
-/** GFLOP/s of our f32 matmul with y = x·Wᵀ at [M,K]·[N,K]ᵀ, `iters` dispatches in one submit. */
-async function matmulGflops(gpu: Gpu, M: number, N: number, K: number, iters: number): Promise<number> {
-  const rng = new Rng(5);
-  const a = gpu.upload('bench.A', rng.fill(M * K)), b = gpu.upload('bench.B', rng.fill(N * K)), c = gpu.createBuffer('bench.C', M * N * 4);
-  const temps: GPUBuffer[] = [];
-  const record = (n: number) => gpu.run((pass) => { for (let i = 0; i < n; i++) temps.push(matmul(gpu, pass, { A: a, B: b, C: c, M, N, K, transB: true })); });
-  record(1);
-  await gpu.read(c, 4);
-  const t0 = performance.now();
-  record(iters);
-  await gpu.read(c, 4);
-  const s = (performance.now() - t0) / 1000;
-  gpu.destroyAll([a, b, c, ...temps]);
-  return (2 * M * N * K * iters) / s / 1e9;
-}
+const HYPER = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
 
-async function run(shapeKey: string, opts: { rounds?: number; stepsPerRound?: number } = {}): Promise<BenchResult> {
-  const shape = SHAPES[shapeKey];
-  if (!shape) throw new Error(`unknown shape ${shapeKey} (known: ${Object.keys(SHAPES).join(', ')})`);
-  const rounds = opts.rounds ?? 3, steps = opts.stepsPerRound ?? 2;
-  const { cfg, B, T, lora, baseDtype } = shape;
-  const weights = randomWeights(cfg, 1);
-  const params = initLora(cfg, lora, 2);
-  const batch = randomBatch(cfg.vocabSize, B, T);
-  const hyper = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
-
+/** One engine (own device, so Gpu.peakBytes is its own) and its training step. */
+async function engineRunner(shape: BenchShape, weights: BaseWeightMap, params: LoraParams, batch: Batch, checkpointing: boolean) {
   const gpu = await Gpu.create(navigator.gpu);
-  const model = GpuModel.create(gpu, cfg, weights, { baseDtype, lora: { config: lora, params } });
-  const engine = new GpuTrainBackend(gpu, model, hyper, 1);
-  const engineStep = async () => {
+  const model = GpuModel.create(gpu, shape.cfg, weights, { baseDtype: shape.baseDtype, lora: { config: shape.lora, params }, checkpointing });
+  const engine = new GpuTrainBackend(gpu, model, HYPER, 1);
+  const step = async () => {
     engine.zeroGrads();
     await engine.forwardBackward(batch);
     await engine.gradNorm(1);
     await engine.applyUpdate(1e-4, 1);
   };
+  const dispose = () => { engine.dispose(); model.dispose(); };
+  return { gpu, step, dispose };
+}
 
-  await useBackend('webgpu');
-  const ref = new ReferenceModel(cfg, effectiveWeights(cfg, weights, baseDtype), { config: lora, params });
-  const opt = tf.train.adam(1e-4);
-  let refPeak = 0;
+async function run(shapeKey: string, opts: RunOptions = {}): Promise<BenchResult> {
+  const shape = SHAPES[shapeKey];
+  if (!shape) throw new Error(`unknown shape ${shapeKey} (known: ${Object.keys(SHAPES).join(', ')})`);
+  const rounds = opts.rounds ?? shape.rounds, steps = opts.stepsPerRound ?? shape.stepsPerRound;
+  const withRef = opts.reference ?? true, withCkpt = opts.checkpointing ?? true;
+  const { cfg, B, T, lora, baseDtype } = shape;
+  const weights = randomWeights(cfg, 1);
+  const params = initLora(cfg, lora, 2);
+  const batch = randomBatch(cfg.vocabSize, B, T);
+  const log = (m: string) => console.log(`bench ${shapeKey}: ${m}`);
+
+  const eng = await engineRunner(shape, weights, params, batch, false);
+  const ckpt = withCkpt ? await engineRunner(shape, weights, params, batch, true) : null;
+
+  let ref: ReferenceModel | null = null, opt: tf.Optimizer | null = null;
+  let refSampled = 0, refPeak = 0, refPersistent = 0;
   const refStep = async () => {
-    await ref.trainStep(batch, opt);
+    await ref!.trainStep(batch, opt!);
     const mem = tf.memory() as tf.MemoryInfo & { numBytesInGPUAllocated?: number; numBytesInGPU?: number };
-    refPeak = Math.max(refPeak, mem.numBytesInGPUAllocated ?? mem.numBytesInGPU ?? mem.numBytes);
+    refSampled = Math.max(refSampled, mem.numBytesInGPUAllocated ?? mem.numBytesInGPU ?? mem.numBytes);
   };
+  if (withRef) {
+    await useBackend('webgpu');
+    ref = new ReferenceModel(cfg, effectiveWeights(cfg, weights, baseDtype), { config: lora, params });
+    opt = tf.train.adam(1e-4);
+  }
 
-  // warm-up (pipeline compilation, buffer pools), then interleaved timed rounds
-  await engineStep();
-  await refStep();
-  const e: number[] = [], r: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    let t0 = performance.now();
-    for (let s = 0; s < steps; s++) await engineStep();
-    e.push((performance.now() - t0) / steps);
+  // Warm-up (pipeline compilation, buffer pools). The reference's is also its memory measurement:
+  // tf.profile's peakBytes counts every live tensor after each kernel (tfjs's numBytes is global, so
+  // the weights created before the step are in it); its first step also creates Adam's state.
+  let t0 = performance.now();
+  await eng.step();
+  log(`engine warm-up ${(performance.now() - t0).toFixed(0)} ms`);
+  if (ckpt) {
     t0 = performance.now();
-    for (let s = 0; s < steps; s++) await refStep();
-    r.push((performance.now() - t0) / steps);
+    await ckpt.step();
+    log(`engine+checkpointing warm-up ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+  if (ref) {
+    t0 = performance.now();
+    refPersistent = tf.memory().numBytes;
+    const prof = await tf.profile(refStep);
+    refPeak = Math.max(prof.peakBytes, refPersistent);
+    log(`reference warm-up (profiled) ${(performance.now() - t0).toFixed(0)} ms; live tensors before ${(refPersistent / 2 ** 20).toFixed(1)} MiB, peak ${(refPeak / 2 ** 20).toFixed(1)} MiB`);
+  }
+
+  // Timed rounds, interleaved so that load changes hit every contender alike.
+  const e: number[] = [], c: number[] = [], r: number[] = [];
+  const time = async (step: () => Promise<void>, into: number[]) => {
+    const s0 = performance.now();
+    for (let s = 0; s < steps; s++) await step();
+    into.push((performance.now() - s0) / steps);
+  };
+  for (let i = 0; i < rounds; i++) {
+    await time(eng.step, e);
+    if (ckpt) await time(ckpt.step, c);
+    if (ref) await time(refStep, r);
+    log(`round ${i + 1}/${rounds}: engine ${e.at(-1)!.toFixed(0)} ms${ckpt ? `, checkpointing ${c.at(-1)!.toFixed(0)} ms` : ''}${ref ? `, reference ${r.at(-1)!.toFixed(0)} ms` : ''}`);
   }
   const tokens = B * T;
   const fig = (ms: number[], peak: number): EngineFigures => ({ msPerStep: median(ms), tokensPerSecond: (tokens * 1000) / median(ms), peakBytes: peak, stepsTimed: rounds * steps });
-  const engineFig = fig(e, gpu.peakBytes);
-  const refFig = fig(r, refPeak);
-  opt.dispose();
-  ref.dispose();
-  engine.dispose();
-  model.dispose();
+  const engineFig = fig(e, eng.gpu.peakBytes);
+  const ckptFig = ckpt ? fig(c, ckpt.gpu.peakBytes) : null;
+  const refFig: ReferenceFigures | null = ref ? { ...fig(r, refPeak), peakBytesSampled: refSampled, persistentBytes: refPersistent } : null;
+  opt?.dispose();
+  ref?.dispose();
+  ckpt?.dispose();
+  ckpt?.gpu.dispose();
 
-  // the adapter's f32 matmul ceiling with our kernel at a large square shape, and int8/int4 vs f32
-  const ceiling = await matmulGflops(gpu, 512, 512, 512, 3);
+  // The split of one engine step by kernel (one pass per dispatch while profiling: not a timed step).
+  let kernels: BenchResult['kernels'] = null;
+  if (eng.gpu.hasTimestamps) {
+    eng.gpu.startKernelProfile();
+    await eng.step();
+    const times = await eng.gpu.stopKernelProfile();
+    const stepMs = times.reduce((a, k) => a + k.ms, 0);
+    kernels = { stepMs, top: times.slice(0, opts.topKernels ?? 12).map((k) => ({ ...k, share: k.ms / stepMs })) };
+  }
+  eng.dispose();
+
+  // The adapter's f32 matmul ceiling with our kernel at a large square shape, and qmatmul vs f32.
+  const gpu = eng.gpu;
+  const ceiling = await matmulThroughput(gpu, { M: 512, N: 512, K: 512, transB: true }, 'auto', 3);
   const q = { N: 128, IN: 576, OUT: 1536 };
-  const f32q = await matmulGflops(gpu, q.N, q.OUT, q.IN, 3);
-  const i8 = await qmatmulThroughput(gpu, q, 'int8', 3);
-  const i4 = await qmatmulThroughput(gpu, q, 'int4', 3);
+  const quantized: BenchResult['quantized'] = { shape: `N=${q.N} in=${q.IN} out=${q.OUT}`, forward: { int8: 0, int4: 0, f16: 0 }, backward: { int8: 0, int4: 0, f16: 0 } };
+  for (const dir of ['forward', 'backward'] as const) {
+    // forward x·Wᵀ = [N, IN]·[OUT, IN]ᵀ; backward dy·W = [N, OUT]·[OUT, IN]
+    const f32 = await matmulThroughput(gpu, dir === 'forward' ? { M: q.N, N: q.OUT, K: q.IN, transB: true } : { M: q.N, N: q.IN, K: q.OUT }, 'auto', 3);
+    for (const dt of ['int8', 'int4', 'f16'] as const) quantized[dir][dt] = (await qmatmulThroughput(gpu, q, dt, 3, dir)) / f32;
+  }
   gpu.dispose();
 
   const flop = stepFlops(cfg, B, T, lora);
   const engineGflops = flop / (engineFig.msPerStep / 1000) / 1e9;
   return {
     shape: shape.name, B, T, baseDtype, loraRank: lora.rank, adapter: gpu.adapter.description,
-    engine: engineFig, reference: refFig,
-    speedup: refFig.msPerStep / engineFig.msPerStep,
-    memoryRatio: engineFig.peakBytes / Math.max(1, refFig.peakBytes),
+    engine: engineFig, engineCheckpointing: ckptFig, reference: refFig,
+    speedup: refFig ? refFig.msPerStep / engineFig.msPerStep : null,
+    memoryRatio: refFig ? engineFig.peakBytes / Math.max(1, refFig.peakBytes) : null,
+    speedupCheckpointing: refFig && ckptFig ? refFig.msPerStep / ckptFig.msPerStep : null,
+    memoryRatioCheckpointing: refFig && ckptFig ? ckptFig.peakBytes / Math.max(1, refFig.peakBytes) : null,
     stepGflop: flop / 1e9, engineGflops, matmulCeilingGflops: ceiling, mfu: engineGflops / ceiling,
-    quantized: { int8VsF32: i8 / f32q, int4VsF32: i4 / f32q, shape: `N=${q.N} in=${q.IN} out=${q.OUT}` },
+    quantized, kernels,
   };
 }
 

@@ -1,6 +1,9 @@
-// `npm run bench [-- --shape tiny|smollm2-135m|all] [--json FILE] [--rounds N] [--chrome PATH]`:
-// one training step on our engine vs the tfjs reference on tfjs-backend-webgpu, side by side in one
-// headless Chromium page, with the matmul ceiling, MFU and quantized-matmul ratios. Not a test.
+// `npm run bench [-- --shape tiny|smollm2-135m|all] [--json FILE] [--rounds N] [--steps N]
+//   [--no-reference] [--no-checkpointing] [--chrome PATH]`:
+// one training step on our engine (and with gradient checkpointing) vs the tfjs reference on
+// tfjs-backend-webgpu, side by side in one headless Chromium page, with peak memory, the split of a
+// step by kernel, the matmul ceiling, MFU and quantized-matmul ratios. Not a test. Rounds and steps per
+// round default per shape (shapes.ts: 1 × 1 for SmolLM2-135M, whose step takes minutes on SwiftShader).
 import { writeFileSync } from 'node:fs';
 import type { BenchResult } from '../bench/page.ts';
 import { SHAPES } from '../bench/shapes.ts';
@@ -9,20 +12,37 @@ import { parse } from './args.ts';
 import { UsageError } from './errors.ts';
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+const pct = (x: number) => `${Math.round(100 * x)} %`;
 
 export function formatTable(rs: BenchResult[]): string {
   const lines: string[] = [];
   for (const r of rs) {
     lines.push(`## ${r.shape} — B=${r.B} T=${r.T}, ${r.baseDtype} base, LoRA r=${r.loraRank} all linear`);
-    lines.push(`adapter: ${r.adapter}`);
-    lines.push('| | ms/step | tokens/s | peak GPU bytes |');
-    lines.push('|---|---:|---:|---:|');
-    lines.push(`| tabtune engine (WGSL) | ${r.engine.msPerStep.toFixed(1)} | ${r.engine.tokensPerSecond.toFixed(1)} | ${mib(r.engine.peakBytes)} |`);
-    lines.push(`| tfjs-webgpu reference | ${r.reference.msPerStep.toFixed(1)} | ${r.reference.tokensPerSecond.toFixed(1)} | ${mib(r.reference.peakBytes)} |`);
-    lines.push(`| **ratio** | **${r.speedup.toFixed(2)}× faster** | | **${r.memoryRatio.toFixed(2)}× the memory** |`);
+    lines.push(`adapter: ${r.adapter}; ${r.engine.stepsTimed} timed steps each, interleaved; medians`);
+    lines.push('| | ms/step | tokens/s | peak bytes | vs reference: speed | vs reference: memory |');
+    lines.push('|---|---:|---:|---:|---:|---:|');
+    const vs = (x: number | null, suffix: string) => (x === null ? '' : `${x.toFixed(2)}× ${suffix}`);
+    const row = (name: string, f: { msPerStep: number; tokensPerSecond: number }, peak: string, speed: number | null, mem: number | null) =>
+      `| ${name} | ${f.msPerStep.toFixed(0)} | ${f.tokensPerSecond.toFixed(1)} | ${peak} | ${vs(speed, 'faster')} | ${vs(mem, 'the memory')} |`;
+    lines.push(row('tabtune engine (WGSL)', r.engine, mib(r.engine.peakBytes), r.speedup, r.memoryRatio));
+    if (r.engineCheckpointing) lines.push(row('tabtune engine, gradient checkpointing', r.engineCheckpointing, mib(r.engineCheckpointing.peakBytes), r.speedupCheckpointing, r.memoryRatioCheckpointing));
+    if (r.reference) {
+      const ref = r.reference;
+      lines.push(row('tfjs-webgpu reference', ref, `${mib(ref.peakBytes)} (sampled after steps: ${mib(ref.peakBytesSampled)})`, null, null));
+      lines.push('');
+      lines.push(`reference peak = tf.profile peakBytes over one step (live tensors incl. ${mib(ref.persistentBytes)} of weights/variables); engine peak = every GPU buffer live at once (Gpu.peakBytes)`);
+    }
     lines.push('');
-    lines.push(`step: ${r.stepGflop.toFixed(2)} GFLOP; engine ${r.engineGflops.toFixed(2)} GFLOP/s; matmul ceiling ${r.matmulCeilingGflops.toFixed(2)} GFLOP/s (our f32 kernel, 512³); MFU ${(100 * r.mfu).toFixed(0)} %`);
-    lines.push(`quantized matmul vs f32 (${r.quantized.shape}): int8 ${(100 * r.quantized.int8VsF32).toFixed(0)} %, int4 ${(100 * r.quantized.int4VsF32).toFixed(0)} %`);
+    lines.push(`step: ${r.stepGflop.toFixed(2)} GFLOP; engine ${r.engineGflops.toFixed(2)} GFLOP/s; matmul ceiling ${r.matmulCeilingGflops.toFixed(2)} GFLOP/s (our f32 kernel, 512³); MFU ${pct(r.mfu)}`);
+    const q = r.quantized;
+    lines.push(`quantized matmul vs f32 (${q.shape}): forward int8 ${pct(q.forward.int8)}, int4 ${pct(q.forward.int4)}, f16 ${pct(q.forward.f16)}; backward int8 ${pct(q.backward.int8)}, int4 ${pct(q.backward.int4)}, f16 ${pct(q.backward.f16)}`);
+    if (r.kernels) {
+      lines.push('');
+      lines.push(`GPU time by kernel over one engine step (timestamp queries, one pass per dispatch): ${r.kernels.stepMs.toFixed(0)} ms in all`);
+      lines.push('| kernel | ms | calls | share |');
+      lines.push('|---|---:|---:|---:|');
+      for (const k of r.kernels.top) lines.push(`| ${k.name} | ${k.ms.toFixed(1)} | ${k.calls} | ${pct(k.share)} |`);
+    }
     lines.push('');
   }
   return lines.join('\n');
@@ -32,7 +52,10 @@ export async function bench(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     shape: { type: 'string', default: 'tiny' },
     json: { type: 'string' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string' },
+    steps: { type: 'string' },
+    'no-reference': { type: 'boolean' },
+    'no-checkpointing': { type: 'boolean' },
     chrome: { type: 'string' },
     headed: { type: 'boolean' },
     verbose: { type: 'boolean' },
@@ -40,16 +63,24 @@ export async function bench(argv: string[]): Promise<number> {
   });
   const shapes = values.shape === 'all' ? Object.keys(SHAPES) : values.shape!.split(',');
   for (const s of shapes) if (!SHAPES[s]) throw new UsageError(`--shape: unknown shape "${s}" (known: ${Object.keys(SHAPES).join(', ')}, all)`);
-  const rounds = Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError('--rounds must be a positive integer');
-  const session = await openPage('/bench.html', { chrome: values.chrome, headed: values.headed, log: values.verbose ? (l) => process.stderr.write(`${l}\n`) : undefined });
+  const count = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer`);
+    return n;
+  };
+  const opts = { rounds: count('rounds', values.rounds), stepsPerRound: count('steps', values.steps), reference: !values['no-reference'], checkpointing: !values['no-checkpointing'] };
+  // Progress lines from the page ("bench <shape>: …") always; everything else with --verbose.
+  const log = (l: string) => { if (values.verbose || l.startsWith('[page] bench ')) process.stderr.write(`${l}\n`); };
+  // Developer features: timestamp queries at full resolution (Chromium rounds them to 100 µs otherwise).
+  const session = await openPage('/bench.html', { chrome: values.chrome, headed: values.headed, log, extraArgs: ['--enable-webgpu-developer-features'] });
   const results: BenchResult[] = [];
   try {
     await session.page.waitForFunction(() => document.body.dataset.ready === '1', undefined, { timeout: 120_000 });
     for (const s of shapes) {
-      process.stderr.write(`bench: ${s} (${rounds} rounds)…\n`);
+      process.stderr.write(`bench: ${s}…\n`);
       const t0 = Date.now();
-      const r = await session.page.evaluate(([shape, n]) => window.tabtuneBench.run(shape as string, { rounds: n as number }), [s, rounds] as const);
+      const r = await session.page.evaluate(([shape, o]) => window.tabtuneBench.run(shape, o), [s, opts] as const);
       process.stderr.write(`bench: ${s} done in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
       results.push(r);
     }

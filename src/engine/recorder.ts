@@ -11,7 +11,7 @@ export class Recorder {
 
   constructor(readonly gpu: Gpu, label = 'step') {
     this.encoder = gpu.device.createCommandEncoder({ label });
-    this.pass = this.encoder.beginComputePass({ label });
+    this.pass = gpu.beginPass(this.encoder, label);
   }
 
   /** Keep temporary buffers (kernel params) alive until submit, then free them. */

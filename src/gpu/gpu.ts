@@ -1,7 +1,9 @@
 // The one place tabtune touches WebGPU objects: device creation with the adapter's maximum limits,
 // buffers (the only createBuffer call site, with a live-byte count), compute pipelines cached by a
-// shader key, out-of-memory error scopes and device loss. Runs unchanged in a Web Worker, on the main
-// thread and in Node (Dawn, see ./node.ts). It is not a tensor library: kernels own their maths.
+// shader key, out-of-memory error scopes and device loss, and compute passes (beginPass: timed per
+// kernel while a profile is on, see ./timing.ts). Runs unchanged in a Web Worker, on the main thread
+// and in Node (Dawn, see ./node.ts). It is not a tensor library: kernels own their maths.
+import { KernelProfiler, type KernelTime } from './timing.ts';
 
 export class GpuError extends Error {
   override name = 'GpuError';
@@ -64,6 +66,9 @@ export class Gpu {
   readonly adapter: AdapterSummary;
   readonly hasF16: boolean;
   readonly hasSubgroups: boolean;
+  /** The device has 'timestamp-query' (per-kernel profiles). */
+  readonly hasTimestamps: boolean;
+  private profiler: KernelProfiler | null = null;
   private pipelines = new Map<string, GPUComputePipeline>();
   private live = new Map<GPUBuffer, number>();
   private liveBytesNow = 0;
@@ -77,6 +82,7 @@ export class Gpu {
     this.adapter = adapter;
     this.hasF16 = device.features.has('shader-f16');
     this.hasSubgroups = device.features.has('subgroups');
+    this.hasTimestamps = device.features.has('timestamp-query');
     void device.lost.then((info) => {
       this.lostReason = `${info.reason}: ${info.message}`;
       for (const l of this.lostListeners) l(this.lostReason);
@@ -210,11 +216,32 @@ export class Gpu {
     pass.dispatchWorkgroups(x, y, z);
   }
 
+  /**
+   * Begin a compute pass on `encoder` (every pass that records kernels starts here). While a kernel
+   * profile is on, the pass records each dispatch in a timed pass of its own (see ./timing.ts).
+   */
+  beginPass(encoder: GPUCommandEncoder, label: string): GPUComputePassEncoder {
+    return this.profiler ? this.profiler.pass(encoder, label) : encoder.beginComputePass({ label });
+  }
+
+  /** Time every dispatch from now on, until stopKernelProfile (needs hasTimestamps). */
+  startKernelProfile(): void {
+    if (!this.hasTimestamps) throw new GpuError("kernel profile: this device has no 'timestamp-query' feature");
+    this.profiler ??= new KernelProfiler(this);
+  }
+
+  /** GPU time per kernel (pipeline label) since startKernelProfile, largest first; ends the profile. */
+  async stopKernelProfile(): Promise<KernelTime[]> {
+    const p = this.profiler;
+    this.profiler = null;
+    return p ? p.collect() : [];
+  }
+
   /** Encode work with `record` in one compute pass and submit it. */
   run(record: (pass: GPUComputePassEncoder) => void, label = 'tabtune'): void {
     this.checkAlive();
     const enc = this.device.createCommandEncoder({ label });
-    const pass = enc.beginComputePass({ label });
+    const pass = this.beginPass(enc, label);
     record(pass);
     pass.end();
     this.device.queue.submit([enc.finish()]);

@@ -1,7 +1,7 @@
 // WebGPU in Node through the `webgpu` package (Dawn). Node only: never imported by browser code.
 // On machines without a GPU, Dawn needs a Vulkan driver; Chromium's SwiftShader ICD works (Debian's
 // lavapipe is refused by Dawn), so VK_ICD_FILENAMES defaults to it when it exists.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gpu, NoAdapterError } from './gpu.ts';
@@ -46,3 +46,23 @@ export async function createNodeGpu(): Promise<Gpu> {
     throw e;
   }
 }
+
+/**
+ * CPU seconds used so far by SwiftShader's worker threads (named Thread<NN>) in this process, or NaN where
+ * /proc is not there. Benchmarks divide work by it: other processes loading the machine barely move it.
+ */
+export function workerCpuSeconds(): number {
+  if (!existsSync('/proc/self/task')) return NaN;
+  let ticks = 0;
+  for (const t of readdirSync('/proc/self/task')) {
+    try {
+      if (!readFileSync(`/proc/self/task/${t}/comm`, 'utf8').startsWith('Thread<')) continue;
+      const f = readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return ticks / 100; // USER_HZ
+}
+

@@ -6,9 +6,8 @@
 // On Linux it also prints "cpu-norm": GFLOP per CPU-second of SwiftShader's worker threads (named
 // Thread<NN>) × 2 cores — a figure that other processes loading the machine barely move, unlike wall
 // time. It is an estimate of the unloaded 2-core rate, not a measurement of it.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createNodeGpu } from '../../gpu/node.ts';
+import { createNodeGpu, workerCpuSeconds } from '../../gpu/node.ts';
 import { MATMUL_VARIANTS, type MatmulVariant } from './matmul.ts';
 import { matmulThroughput, type MatmulShape } from './matmul.bench.ts';
 
@@ -26,22 +25,6 @@ export const BENCH_SHAPES: [string, MatmulShape][] = [
   ['LoRA dA+=dhᵀ·x 16×128×128 TN', { M: 16, N: 128, K: 128, transA: true, accumulate: true }],
   ['LoRA dX+=dh·A 128×128×16 NN', { M: 128, N: 128, K: 16, accumulate: true }],
 ];
-
-/** CPU seconds used so far by SwiftShader's worker threads, or NaN where /proc is not there. */
-function workerCpuSeconds(): number {
-  if (!existsSync('/proc/self/task')) return NaN;
-  let ticks = 0;
-  for (const t of readdirSync('/proc/self/task')) {
-    try {
-      if (!readFileSync(`/proc/self/task/${t}/comm`, 'utf8').startsWith('Thread<')) continue;
-      const f = readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(f[11]) + Number(f[12]); // utime, stime
-    } catch {
-      // the thread ended between readdir and read
-    }
-  }
-  return ticks / 100; // USER_HZ
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
