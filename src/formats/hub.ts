@@ -23,8 +23,10 @@
 
 import type { BaseDtypeChoice } from '../engine/quant.ts';
 import { FormatError } from './errors.ts';
-import { buildGgufModel, buildHfModel, HF_FILES, shardFiles, type BuiltModel, type ModelFileSet } from './model-loader.ts';
-import { blobSource, bytesSource, readRange, type ByteSource } from './source.ts';
+import { buildGgufModel, buildHfModel, HF_FILES, shardFiles, sourceFileSet, type BuiltModel, type ModelFileSet } from './model-loader.ts';
+import { blobSource, bytesSource, readAll, type ByteSource } from './source.ts';
+
+export { readAll };
 
 export const DEFAULT_HUB_BASE = 'https://huggingface.co';
 
@@ -477,26 +479,6 @@ export interface RemoteModel {
   close(): Promise<void>;
 }
 
-/** Read a whole (small) source as bytes. */
-export async function readAll(src: ByteSource): Promise<Uint8Array> {
-  return src.size === 0 ? new Uint8Array(0) : readRange(src, 0, src.size, 'file');
-}
-
-/** A ModelFileSet over ByteSources (readText reads the whole source: only for small files). */
-function sourceFileSet(name: string, files: ReadonlyMap<string, ByteSource>, where: (file: string) => string): ModelFileSet {
-  const get = (file: string): ByteSource => {
-    const b = files.get(file);
-    if (!b) throw new FormatError(where(file), 'is not among the model files');
-    return b;
-  };
-  return {
-    name,
-    where,
-    has: async (file) => files.has(file),
-    readText: async (file) => new TextDecoder().decode(await readAll(get(file))),
-    open: async (file) => get(file),
-  };
-}
 
 async function closeAll(files: Map<string, ByteSource>): Promise<void> {
   for (const s of files.values()) {

@@ -14,7 +14,7 @@ import { FormatError } from './errors.ts';
 import { ggufToModel } from './gguf.ts';
 import { tokenizerFromGguf, type GgufMetadata } from './gguf-tokenizer.ts';
 import { loadHfModel, openSafetensors, openShardedSafetensors, type TensorStore } from './safetensors.ts';
-import { blobSource, bytesSource, type ByteSource } from './source.ts';
+import { blobSource, bytesSource, readAll, type ByteSource } from './source.ts';
 import { loadTokenizer, type TabTokenizer } from './tokenizer.ts';
 
 /** The files of an HF-layout model, by their conventional names. */
@@ -51,9 +51,9 @@ export interface BuiltModel<W extends BaseWeightMap = BaseWeightMap> {
   warnings: string[];
 }
 
-/** A ModelFileSet over bytes already in memory (downloaded files, or Files read in the browser). */
-export function memoryFileSet(name: string, files: ReadonlyMap<string, Uint8Array>, where: (file: string) => string = (f) => f): ModelFileSet {
-  const get = (file: string): Uint8Array => {
+/** A ModelFileSet over ByteSources (readText reads the whole source: only for small files). */
+export function sourceFileSet(name: string, files: ReadonlyMap<string, ByteSource>, where: (file: string) => string = (f) => f): ModelFileSet {
+  const get = (file: string): ByteSource => {
     const b = files.get(file);
     if (!b) throw new FormatError(where(file), 'is not among the model files');
     return b;
@@ -62,9 +62,14 @@ export function memoryFileSet(name: string, files: ReadonlyMap<string, Uint8Arra
     name,
     where,
     has: async (file) => files.has(file),
-    readText: async (file) => new TextDecoder().decode(get(file)),
-    open: async (file) => bytesSource(get(file), where(file)),
+    readText: async (file) => new TextDecoder().decode(await readAll(get(file))),
+    open: async (file) => get(file),
   };
+}
+
+/** A ModelFileSet over bytes already in memory (downloaded files, or Files read in the browser). */
+export function memoryFileSet(name: string, files: ReadonlyMap<string, Uint8Array>, where: (file: string) => string = (f) => f): ModelFileSet {
+  return sourceFileSet(name, new Map([...files].map(([file, bytes]) => [file, bytesSource(bytes, where(file))])), where);
 }
 
 /**

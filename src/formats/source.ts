@@ -54,3 +54,8 @@ export async function readRange(src: ByteSource, offset: number, length: number,
   }
   return out;
 }
+
+/** Read a whole (small) source as bytes. */
+export async function readAll(src: ByteSource): Promise<Uint8Array> {
+  return src.size === 0 ? new Uint8Array(0) : readRange(src, 0, src.size, 'file');
+}
