@@ -1,6 +1,6 @@
 // The README's screenshot: the app after a short training run of the embedded default, in the light
 // theme at 1440×1000. On demand, not a test:
-//   node scripts/run.mjs scripts/screenshot.ts [--out docs/screenshot.png] [--steps 30] [--chrome PATH]
+//   node scripts/run.mjs scripts/screenshot.ts [--out docs/screenshot.png] [--steps 30] (the README picture: --steps 250, the default recipe) [--chrome PATH]
 // Builds dist/ when stale and serves it exactly as `tabtune browser-run` does (src/cli/browser-run.ts).
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -24,7 +24,7 @@ try {
   const steps = Number(values.steps);
   await page.goto(`${served.origin}/?model=default&data=default&steps=${steps}&eval-every=${Math.max(1, Math.round(steps / 3))}&seed=1&autostart=1`);
   log(`training ${steps} steps…`);
-  await page.getByTestId('run-state').filter({ hasText: /^(done|error)$/ }).waitFor({ timeout: 600_000 });
+  await page.getByTestId('run-state').filter({ hasText: /^(done|error)$/ }).waitFor({ timeout: Math.max(600, steps * 6) * 1000 });
   const state = await page.getByTestId('run-state').innerText();
   if (state !== 'done') throw new Error(`the run ended in state ${state}`);
   // Open the first sample's reference so the screenshot shows one, and let the charts settle.
