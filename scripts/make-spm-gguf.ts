@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomWeights, tinyConfig } from '../src/engine/weights.ts';
 import { type GgufEntry, ggufArray, modelToGguf } from '../src/formats/gguf.ts';
+import { addedToken, bpeTokenizerJson, sentencePieceDecoder, sentencePieceNormalizer, templateProcessing } from '../src/formats/tokenizer-json.ts';
 
 export const SPM_CORPUS = [
   'Hello world',
@@ -148,31 +149,19 @@ export function spmGguf(v: SpmVocab = trainSpmVocab(), seed = 7, opts: Parameter
 export function spmTokenizerJson(v: SpmVocab): Record<string, unknown> {
   const vocab: Record<string, number> = {};
   v.tokens.forEach((t, i) => (vocab[t] = i));
-  const added = (id: number, special: boolean) => ({
-    id, content: v.tokens[id], single_word: false, lstrip: false, rstrip: false, normalized: false, special,
+  const added = (id: number, special: boolean) => addedToken(id, v.tokens[id], special);
+  return bpeTokenizerJson({
+    addedTokens: [added(0, true), added(1, true), added(2, true), added(v.tokens.length - 1, false)],
+    normalizer: sentencePieceNormalizer(true),
+    preTokenizer: null,
+    postProcessor: templateProcessing({ id: 1, token: '<s>' }, undefined),
+    decoder: sentencePieceDecoder(true),
+    vocab,
+    merges: v.merges.map(([a, b]) => `${a} ${b}`),
+    unkToken: '<unk>',
+    fuseUnk: true,
+    byteFallback: true,
   });
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [added(0, true), added(1, true), added(2, true), added(v.tokens.length - 1, false)],
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
-    pre_tokenizer: null,
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '<s>', type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
-      special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
-    },
-    decoder: {
-      type: 'Sequence',
-      decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }],
-    },
-    model: {
-      type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: true, byte_fallback: true, ignore_merges: false, vocab, merges: v.merges.map(([a, b]) => `${a} ${b}`),
-    },
-  };
 }
 
 export async function makeSpmGguf(outDir: string): Promise<{ gguf: string; tokenizerJson: string; vocab: SpmVocab }> {

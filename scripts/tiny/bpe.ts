@@ -10,23 +10,10 @@
 //   3. stop when vocab = specials + 256 bytes + merges reaches the target, or no pair occurs twice.
 // Pair counts are kept incrementally (only words containing the merged pair are rescanned).
 
+import { addedToken, BYTE_LEVEL_DECODER, bpeTokenizerJson, bytesToUnicode } from '../../src/formats/tokenizer-json.ts';
+
 /** GPT-2's pre-tokenizer regex, exactly as @huggingface/tokenizers' ByteLevel pre-tokenizer uses it. */
 export const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
-
-/** GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to U+0100.. in byte order. */
-export function bytesToUnicode(): string[] {
-  const bs: number[] = [];
-  for (let b = 0x21; b <= 0x7e; b++) bs.push(b);
-  for (let b = 0xa1; b <= 0xac; b++) bs.push(b);
-  for (let b = 0xae; b <= 0xff; b++) bs.push(b);
-  const map = new Array<string>(256);
-  for (const b of bs) map[b] = String.fromCharCode(b);
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (map[b] === undefined) map[b] = String.fromCharCode(256 + n++);
-  }
-  return map;
-}
 
 const BYTE_CHARS = bytesToUnicode();
 const ENC = new TextEncoder();
@@ -149,37 +136,16 @@ export const CHAT_TEMPLATE =
 
 /** tokenizer.json (HF `tokenizers` layout) for a trained byte-level BPE. */
 export function tokenizerJson(bpe: BpeResult): Record<string, unknown> {
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: SPECIALS.map((content) => ({
-      id: bpe.vocab.get(content)!,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
+  return bpeTokenizerJson({
+    addedTokens: SPECIALS.map((content) => addedToken(bpe.vocab.get(content)!, content, true)),
     normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: null,
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab: Object.fromEntries(bpe.vocab),
-      // "a b" strings: read by every tokenizers version and by llama.cpp (byte-level symbols hold no space).
-      merges: bpe.merges.map(([a, b]) => `${a} ${b}`),
-    },
-  };
+    preTokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    postProcessor: null,
+    decoder: BYTE_LEVEL_DECODER,
+    vocab: Object.fromEntries(bpe.vocab),
+    // "a b" strings: read by every tokenizers version and by llama.cpp (byte-level symbols hold no space).
+    merges: bpe.merges.map(([a, b]) => `${a} ${b}`),
+  });
 }
 
 /** tokenizer_config.json: ChatML template, bos <|im_start|>, eos <|im_end|>, pad <|endoftext|>. */

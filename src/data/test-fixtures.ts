@@ -3,24 +3,9 @@
 // entries, built here so that no model file is needed; they follow the real files' structure
 // (docs: /work/shared/notes/formats.md §1.3, §2.4).
 
-/** GPT-2 bytes_to_unicode: printable bytes map to themselves, the rest to U+0100 upwards (space → 'Ġ', '\n' → 'Ċ'). */
-export function bytesToUnicode(): string[] {
-  const bs: number[] = [];
-  for (let b = 0x21; b <= 0x7e; b++) bs.push(b);
-  for (let b = 0xa1; b <= 0xac; b++) bs.push(b);
-  for (let b = 0xae; b <= 0xff; b++) bs.push(b);
-  const cs = [...bs];
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n++);
-    }
-  }
-  const out: string[] = new Array(256);
-  bs.forEach((b, i) => (out[b] = String.fromCodePoint(cs[i])));
-  return out;
-}
+import {
+  addedToken, BYTE_LEVEL_DECODER, bpeTokenizerJson, bytesToUnicode, sentencePieceDecoder, sentencePieceNormalizer, templateProcessing,
+} from '../formats/tokenizer-json.ts';
 
 /**
  * A byte-level BPE (SmolLM2 / Llama-3 style) with `specials` as added special tokens at ids 0.., the 256
@@ -50,49 +35,20 @@ export function byteLevelTokenizerJson(
   ];
   let next = base + 256;
   for (const [a, b] of merges) vocab[a + b] = next++;
-  return JSON.stringify({
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: specials.map((content, id) => ({
-      id,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
-    normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor:
-      bosFromPostProcessor === undefined
-        ? { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true }
-        : {
-            type: 'TemplateProcessing',
-            single: [{ SpecialToken: { id: bosFromPostProcessor, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-            pair: [
-              { SpecialToken: { id: bosFromPostProcessor, type_id: 0 } },
-              { Sequence: { id: 'A', type_id: 0 } },
-              { SpecialToken: { id: bosFromPostProcessor, type_id: 1 } },
-              { Sequence: { id: 'B', type_id: 1 } },
-            ],
-            special_tokens: { [bosFromPostProcessor]: { id: bosFromPostProcessor, ids: [specials.indexOf(bosFromPostProcessor)], tokens: [bosFromPostProcessor] } },
-          },
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
+  return JSON.stringify(
+    bpeTokenizerJson({
+      addedTokens: specials.map((content, id) => addedToken(id, content, true)),
+      normalizer: null,
+      preTokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+      postProcessor:
+        bosFromPostProcessor === undefined
+          ? { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true }
+          : templateProcessing({ id: specials.indexOf(bosFromPostProcessor), token: bosFromPostProcessor }, undefined),
+      decoder: BYTE_LEVEL_DECODER,
       vocab,
       merges,
-    },
-  });
+    }),
+  );
 }
 
 /** Ids in byteLevelTokenizerJson() with the default three specials. */
@@ -111,61 +67,20 @@ export function sentencePieceTokenizerJson(): string {
   for (const p of ['▁', 'h', 'e', 'l', 'o', 'w', 'r', 'd']) vocab[p] = next++;
   const merges = ['▁ h', 'l l', '▁h e', '▁he ll', '▁hell o', '▁ w', 'o r', '▁w or', '▁wor l', '▁worl d'];
   for (const m of merges) vocab[m.replace(' ', '')] = next++;
-  const special = (id: number, content: string) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  });
-  return JSON.stringify({
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
-    normalizer: {
-      type: 'Sequence',
-      normalizers: [
-        { type: 'Prepend', prepend: '▁' },
-        { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
-      ],
-    },
-    pre_tokenizer: null,
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [
-        { SpecialToken: { id: '<s>', type_id: 0 } },
-        { Sequence: { id: 'A', type_id: 0 } },
-        { SpecialToken: { id: '<s>', type_id: 1 } },
-        { Sequence: { id: 'B', type_id: 1 } },
-      ],
-      special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
-    },
-    decoder: {
-      type: 'Sequence',
-      decoders: [
-        { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
-        { type: 'ByteFallback' },
-        { type: 'Fuse' },
-        { type: 'Strip', content: ' ', start: 1, stop: 0 },
-      ],
-    },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: '<unk>',
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: true,
-      byte_fallback: true,
-      ignore_merges: false,
+  return JSON.stringify(
+    bpeTokenizerJson({
+      addedTokens: [addedToken(0, '<unk>', true), addedToken(1, '<s>', true), addedToken(2, '</s>', true)],
+      normalizer: sentencePieceNormalizer(true),
+      preTokenizer: null,
+      postProcessor: templateProcessing({ id: 1, token: '<s>' }, undefined),
+      decoder: sentencePieceDecoder(true),
       vocab,
       merges,
-    },
-  });
+      unkToken: '<unk>',
+      fuseUnk: true,
+      byteFallback: true,
+    }),
+  );
 }
 
 // Chat templates as they read after JSON-decoding tokenizer_config.json (so "\n" is a newline).

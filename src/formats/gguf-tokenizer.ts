@@ -34,6 +34,9 @@
 import { FormatError, quote } from './errors.ts';
 import type { GgufValue } from './gguf.ts';
 import { loadTokenizerObjects, MAX_TOKEN_ID, type Json, type TabTokenizer } from './tokenizer.ts';
+import {
+  addedToken, BYTE_LEVEL_DECODER, bpeTokenizerJson, bytesToUnicode, sentencePieceDecoder, sentencePieceNormalizer, templateProcessing,
+} from './tokenizer-json.ts';
 
 /** What this file needs of a parsed GGUF: its name (for messages) and its metadata. */
 export interface GgufMetadata {
@@ -245,10 +248,6 @@ export function ggufTokenizerParts(g: GgufMetadata, warnings: string[]): GgufTok
   return { model: model as GgufTokenizerModel, tokenizerJson: json, tokenizerConfig: config, chatTemplate };
 }
 
-function addedToken(id: number, content: string, special: boolean): Json {
-  return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special };
-}
-
 /** A vocabulary object safe for any token text (no inherited keys: "__proto__" is a token like any other). */
 function vocabObject(): Record<string, number> {
   return Object.create(null) as Record<string, number>;
@@ -266,36 +265,9 @@ function addedTokensFromTypes(tokens: readonly string[], types: readonly number[
   return out;
 }
 
-function templateProcessing(bos: { id: number; token: string } | undefined, eos: { id: number; token: string } | undefined): Json | null {
-  if (!bos && !eos) return null;
-  const tok = (t: string, typeId: number) => ({ SpecialToken: { id: t, type_id: typeId } });
-  const seq = (id: 'A' | 'B', typeId: number) => ({ Sequence: { id, type_id: typeId } });
-  const single: Json[] = [];
-  const pair: Json[] = [];
-  if (bos) single.push(tok(bos.token, 0));
-  single.push(seq('A', 0));
-  if (eos) single.push(tok(eos.token, 0));
-  pair.push(...single);
-  if (bos) pair.push(tok(bos.token, 1));
-  pair.push(seq('B', 1));
-  if (eos) pair.push(tok(eos.token, 1));
-  const specialTokens: Json = {};
-  for (const t of [bos, eos]) if (t) specialTokens[t.token] = { id: t.token, ids: [t.id], tokens: [t.token] };
-  return { type: 'TemplateProcessing', single, pair, special_tokens: specialTokens };
-}
-
 // --- gpt2: byte-level BPE -------------------------------------------------------------------------
 
-/** GPT-2's bytes_to_unicode(): the printable character each byte is spelled as in a byte-level vocabulary. */
-const BYTE_TO_CHAR: string[] = (() => {
-  const out: string[] = new Array(256);
-  let extra = 0;
-  for (let b = 0; b < 256; b++) {
-    const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-    out[b] = String.fromCodePoint(printable ? b : 256 + extra++);
-  }
-  return out;
-})();
+const BYTE_TO_CHAR = bytesToUnicode();
 const BYTE_LEVEL_ALPHABET = new Set(BYTE_TO_CHAR);
 const utf8 = new TextEncoder();
 
@@ -378,28 +350,16 @@ function byteLevelJson(m: Meta, tokens: readonly string[], types: readonly numbe
     vocab[addedIds.has(i) ? tokens[i] : byteLevelSpelling(tokens[i])] = i;
   }
   const merges = parseMerges(m, mergesRaw, vocab);
-  const json: Json = {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: added,
+  const json = bpeTokenizerJson({
+    addedTokens: added,
     normalizer: kind === 'qwen2' ? { type: 'NFC' } : null,
-    pre_tokenizer: byteLevelPreTokenizer(kind),
-    post_processor: null,
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: kind === 'llama3',
-      vocab,
-      merges,
-    },
-  };
+    preTokenizer: byteLevelPreTokenizer(kind),
+    postProcessor: null,
+    decoder: BYTE_LEVEL_DECODER,
+    vocab,
+    merges,
+    ignoreMerges: kind === 'llama3',
+  });
   // llama.cpp adds BOS by default for the Llama-3 family only; the file's add_bos_token overrides this.
   return { json, defaultAddBos: kind === 'llama3' };
 }
@@ -440,33 +400,18 @@ function sentencePieceJson(
     if (scores === undefined) m.fail(K('scores'), 'is missing (a "llama" tokenizer without merges needs its scores)');
     merges = mergesFromScores(tokens, scores, (msg) => m.fail(K('tokens'), msg));
   }
-  const normalizers: Json[] = [];
-  if (addSpacePrefix) normalizers.push({ type: 'Prepend', prepend: '▁' });
-  normalizers.push({ type: 'Replace', pattern: { String: ' ' }, content: '▁' });
-  const decoders: Json[] = [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }];
-  if (addSpacePrefix) decoders.push({ type: 'Strip', content: ' ', start: 1, stop: 0 });
-  const json: Json = {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: addedTokensFromTypes(tokens, types),
-    normalizer: { type: 'Sequence', normalizers },
-    pre_tokenizer: null,
-    post_processor: null,
-    decoder: { type: 'Sequence', decoders },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: unkToken,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: true,
-      byte_fallback: true,
-      ignore_merges: false,
-      vocab,
-      merges,
-    },
-  };
+  const json = bpeTokenizerJson({
+    addedTokens: addedTokensFromTypes(tokens, types),
+    normalizer: sentencePieceNormalizer(addSpacePrefix),
+    preTokenizer: null,
+    postProcessor: null,
+    decoder: sentencePieceDecoder(addSpacePrefix),
+    vocab,
+    merges,
+    unkToken,
+    fuseUnk: true,
+    byteFallback: true,
+  });
   return { json, defaultAddBos: true };
 }
 
