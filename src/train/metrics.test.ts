@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lcsLength, looksLikeRolePrompt, meanRougeL, rolePromptRate, rougeL, rougeTokens, splitRolePrompt } from './metrics.ts';
+import { domainFitRate, lcsLength, looksLikeRolePrompt, meanRougeL, rolePromptRate, rougeL, rougeTokens, splitRolePrompt } from './metrics.ts';
 
 describe('ROUGE-L', () => {
   it('tokenizes lower-cased on non-letters/digits', () => {
@@ -110,5 +110,46 @@ describe('role-prompt detection on the shipped data', () => {
     const plain = lines('public/data/pretrain.jsonl').map((r) => r.messages.find((m: { role: string }) => m.role === 'assistant').content as string);
     const flagged = plain.filter((a) => looksLikeRolePrompt(a.split('\n\n')[0]));
     expect(flagged.length / plain.length).toBeLessThan(0.01);
+  });
+});
+
+describe('domainFitRate', () => {
+  const refs = new Map<string, readonly string[]>([
+    ['beekeeping', ['As a beekeeper who has kept hives for twenty years, I will explain the hive.', 'As an entomologist, let me keep it simple.']],
+    ['typography', ['As a type designer, I will explain what the eye notices.', 'As a book designer, I will keep it practical.']],
+    ['mathematics', ['As a mathematics teacher, let me show the idea.', 'As a maths tutor, I will keep it clear.']],
+  ]);
+
+  it('counts a role prompt naming a word only its own domain uses', () => {
+    const r = domainFitRate(
+      [
+        { rolePrompt: 'As a beekeeper, I will explain.', domain: 'beekeeping' }, // fits
+        { rolePrompt: 'As a mathematics teacher, I will explain.', domain: 'typography' }, // another domain's expert
+        { rolePrompt: 'As a designer of fonts, let me keep it short.', domain: 'typography' }, // "designer" is typography-only
+        { rolePrompt: null, domain: 'beekeeping' }, // no role prompt
+      ],
+      refs,
+    );
+    expect(r.fitting).toBe(2);
+    expect(r.total).toBe(4);
+    expect(r.rate).toBeCloseTo(0.5, 12);
+  });
+
+  it('ignores words shared between domains and generic role-prompt words', () => {
+    const shared = new Map<string, readonly string[]>([
+      ['a', ['As a history teacher, I will keep it clear.']],
+      ['b', ['As a music teacher, I will keep it clear.']],
+    ]);
+    const r = domainFitRate([{ rolePrompt: 'As a teacher, I will keep it clear.', domain: 'a' }], shared);
+    expect(r.fitting).toBe(0);
+    expect([...r.vocab.get('a')!]).toEqual(['history']);
+  });
+
+  it('drops a plural s and is case-blind', () => {
+    expect(domainFitRate([{ rolePrompt: 'Speaking as one of the BEEKEEPERS, I will explain.', domain: 'beekeeping' }], refs).fitting).toBe(1);
+  });
+
+  it('says which domain has no references', () => {
+    expect(() => domainFitRate([{ rolePrompt: 'As a chef, I will cook.', domain: 'cooking' }], refs)).toThrow(/no reference role prompts for domain "cooking"/);
   });
 });

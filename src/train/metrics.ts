@@ -162,3 +162,43 @@ export function rolePromptRate(generations: readonly string[], separator = '\n\n
   for (const g of generations) if (splitRolePrompt(g, separator) !== null) n++;
   return n / generations.length;
 }
+
+/** Words too common in role prompts to say anything about a domain (besides ROUGE's stop words). */
+const FIT_STOP = new Set(
+  'a an the as i ll i will my me let to and or of in on for with who has have for years many what is it you your this here aim into step view taking speaking thinking like answer give keep explain plain words simple clear short'.split(' '),
+);
+
+function fitWords(text: string): Set<string> {
+  return new Set(rougeTokens(text).filter((w) => w.length > 2 && !FIT_STOP.has(w)).map((w) => w.replace(/s$/u, '')));
+}
+
+/**
+ * Does a generated role prompt fit the question's domain? It fits when it shares a word with the
+ * domain's reference role prompts that no role prompt of another domain uses ("beekeeper", "hive",
+ * "volcanologist", "grandmaster"; not "teacher" or "professor", which every domain has). Words are
+ * lower-cased, a plural "s" is dropped, and generic role-prompt words ("keep", "explain", …) are ignored.
+ * `references` maps each domain to its reference role prompts; `otherDomains` gives the role prompts of
+ * the domains whose words do not count (e.g. the training domains, plus the other held-out domains).
+ */
+export function domainFitRate(
+  generated: readonly { rolePrompt: string | null; domain: string }[],
+  references: ReadonlyMap<string, readonly string[]>,
+): { rate: number; fitting: number; total: number; vocab: Map<string, Set<string>> } {
+  const vocab = new Map<string, Set<string>>();
+  for (const [domain, prompts] of references) {
+    const own = new Set<string>();
+    for (const p of prompts) for (const w of fitWords(p)) own.add(w);
+    vocab.set(domain, own);
+  }
+  // A word used by two domains' references is not specific to either.
+  const seen = new Map<string, number>();
+  for (const words of vocab.values()) for (const w of words) seen.set(w, (seen.get(w) ?? 0) + 1);
+  for (const words of vocab.values()) for (const w of [...words]) if ((seen.get(w) ?? 0) > 1) words.delete(w);
+  let fitting = 0;
+  for (const g of generated) {
+    const own = vocab.get(g.domain);
+    if (!own) throw new Error(`domainFitRate: no reference role prompts for domain "${g.domain}"`);
+    if (g.rolePrompt !== null && [...fitWords(g.rolePrompt)].some((w) => own.has(w))) fitting++;
+  }
+  return { rate: generated.length ? fitting / generated.length : 0, fitting, total: generated.length, vocab };
+}
