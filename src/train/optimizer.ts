@@ -1,7 +1,8 @@
-// AdamW over the engine's trainable GPU buffers (LoRA A/B), with gradient-norm clipping done on the
-// GPU: one sumsq reduction per tensor into a shared slot, then the update reads it. No read-back.
+// AdamW over the engine's trainable GPU buffers (LoRA A/B, soft prompt), with gradient-norm clipping
+// done on the GPU: one batched sum-of-squares over every gradient tensor (sumsqMany: a dispatch per 7
+// tensors and one final reduction) into a shared slot, then the update reads it. No read-back.
 import type { Gpu } from '../gpu/gpu.ts';
-import { adamw, sumsq, type AdamWHyper } from '../kernels/adamw/adamw.ts';
+import { adamw, sumsqMany, sumsqManyPlan, type AdamWHyper } from '../kernels/adamw/adamw.ts';
 import type { Recorder } from '../engine/recorder.ts';
 
 export interface Trainable {
@@ -22,18 +23,21 @@ export class GpuAdamW {
   private v: GPUBuffer[];
   /** Squared global grad norm of the last step (slot 0). */
   readonly sq: GPUBuffer;
+  /** Scratch of the batched norm's partial sums. */
+  private readonly partials: GPUBuffer;
   step = 0;
 
   constructor(private readonly gpu: Gpu, private readonly params: Trainable[], public hyper: AdamWHyper, public maxGradNorm = 1) {
     this.m = params.map((p) => gpu.createBuffer(`${p.name}.adam_m`, p.size * 4));
     this.v = params.map((p) => gpu.createBuffer(`${p.name}.adam_v`, p.size * 4));
     this.sq = gpu.createBuffer('grad_sqnorm', 4);
+    this.partials = gpu.createBuffer('grad_sqnorm.partials', sumsqManyPlan(params.map((p) => p.size)).partialFloats * 4);
   }
 
   /** Record the squared global norm of the gradients into `sq` (read it with gradNorm after submit). */
   recordNorm(rec: Recorder): void {
     this.gpu.write(this.sq, new Float32Array(1));
-    for (const p of this.params) rec.keep(sumsq(this.gpu, rec.pass, { x: p.grad, out: this.sq, n: p.size, slot: 0 }));
+    rec.keep(sumsqMany(this.gpu, rec.pass, { xs: this.params.map((p) => ({ x: p.grad, n: p.size })), partials: this.partials, out: this.sq, slot: 0 }));
   }
 
   /**
@@ -72,6 +76,6 @@ export class GpuAdamW {
   }
 
   dispose(): void {
-    this.gpu.destroyAll([...this.m, ...this.v, this.sq]);
+    this.gpu.destroyAll([...this.m, ...this.v, this.sq, this.partials]);
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../engine/rng.ts';
 import { testGpu } from '../../testing/gpu.ts';
 import { TOL, expectClose } from '../../testing/tolerance.ts';
-import { adamw, sumsq } from './adamw.ts';
+import { adamw, sumsq, sumsqMany, sumsqManyPlan } from './adamw.ts';
 import { adamw_cpu, clipFactor, sumsq_cpu, type AdamWHyper } from './adamw.ref.ts';
 
 const H: AdamWHyper = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 };
@@ -50,4 +50,27 @@ describe('adamw (WebGPU vs CPU reference)', () => {
     expect(got[1]).toBeGreaterThan(0);
     gpu.destroyAll([out, ...bufs]);
   });
+
+  // Lengths: 16 tensors (three first-stage dispatches, the last one partly filled), one long enough
+  // for several chunks per tensor, lengths that are not multiples of the 64-thread workgroup.
+  for (const count of [1, 7, 16]) {
+    it(`sumsqMany adds the squared norm of ${count} tensors into a slot`, async () => {
+      const gpu = await testGpu();
+      const rng = new Rng(40 + count);
+      const sizes = Array.from({ length: count }, (_, i) => [1, 63, 64, 65, 300, 1025, 9001][i % 7] + i);
+      const xs = sizes.map((n) => rng.fill(n));
+      const plan = sumsqManyPlan(sizes);
+      if (count === 16) expect(plan.dispatches).toBe(3);
+      expect(plan.chunks).toBeGreaterThan(count >= 7 ? 1 : 0);
+      const out = gpu.upload('out', new Float32Array([5, 0.25]));
+      const partials = gpu.upload('partials', new Float32Array(plan.partialFloats).fill(123)); // stale values must not leak in
+      const bufs = xs.map((x, i) => gpu.upload(`x${i}`, x));
+      const temps: GPUBuffer[] = [];
+      gpu.run((pass) => temps.push(...sumsqMany(gpu, pass, { xs: bufs.map((x, i) => ({ x, n: sizes[i] })), partials, out, slot: 1 })));
+      gpu.destroyAll(temps);
+      const want = xs.reduce((s, x) => s + sumsq_cpu(x), 0.25);
+      expectClose(await gpu.readF32(out, 2), [5, want], TOL.strict, 'sum of squares');
+      gpu.destroyAll([out, partials, ...bufs]);
+    });
+  }
 });

@@ -1,6 +1,6 @@
-// Sum of squares of x[0..n) into out[slot] (+=), for the global gradient norm used by clipping.
+// Sum of squares of x[0..n) into out[slot] (+=), for the global gradient norm used by clipping
+// (`main`); `sumMain` adds the plain sum instead (the last stage of sumsqMany, over its partial sums).
 // One workgroup of 256 threads: each thread strides over x, then a tree reduction in workgroup memory.
-// Launched once per gradient tensor; out is read back once per step (after all tensors).
 
 struct Params { n: u32, slot: u32 }
 
@@ -10,10 +10,7 @@ struct Params { n: u32, slot: u32 }
 
 var<workgroup> partial: array<f32, 256>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) li: u32) {
-  var s = 0.0;
-  for (var i = li; i < u.n; i += 256u) { s += x[i] * x[i]; }
+fn reduceInto(li: u32, s: f32) {
   partial[li] = s;
   workgroupBarrier();
   for (var w = 128u; w > 0u; w >>= 1u) {
@@ -21,4 +18,18 @@ fn main(@builtin(local_invocation_index) li: u32) {
     workgroupBarrier();
   }
   if (li == 0u) { out[u.slot] += partial[0]; }
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) li: u32) {
+  var s = 0.0;
+  for (var i = li; i < u.n; i += 256u) { s += x[i] * x[i]; }
+  reduceInto(li, s);
+}
+
+@compute @workgroup_size(256)
+fn sumMain(@builtin(local_invocation_index) li: u32) {
+  var s = 0.0;
+  for (var i = li; i < u.n; i += 256u) { s += x[i]; }
+  reduceInto(li, s);
 }
