@@ -14,15 +14,23 @@
 // W = 0). Shapes, row layout and the prefix layout pkv [L, 2, P, KV·D] (this layer at vec4 pOff) as in
 // attention.wgsl; dq, dk, dv and δ are overwritten.
 // Thread mapping:
-//   delta, dq: workgroup (x, y = b·H + h), query row t = x·64 + lane; registers: q, dO, dq (D/4 vec4s each).
-//   dkdv:      workgroup (x, y = b·KV + g), key row s = x·64 + lane; registers: k, v, dk, dv.
+//   delta:     workgroup (x, y = b·H + h), query row t = x·64 + lane.
+//   dq:        workgroup (x, y = b·(H/HG) + h0/HG), query row t = x·64 + lane and the HG query heads
+//              h0 .. h0+HG−1 of one kv group (each k/v row read serves them all); registers: q, dO, dq
+//              (HG·D/4 vec4s each).
+//   dkdv:      workgroup (x, y = b·KV + g), the RS adjacent key rows s = (x·64 + lane)·RS + c (each q/dO
+//              row read serves them all); registers: k, v, dk, dv (RS·D/4 vec4s each).
 //   dprefix:   workgroup (x, y = g), slot j = x·64 + lane; registers: k_j, v_j, dk_j, dv_j.
+// HG and RS are picked by attention.ts (HG·D ≤ 128, RS·D ≤ 128), which also writes out every loop over
+// D/4, HG and RS (unrollLoops) so that the register arrays are indexed by constants.
 // As in the forward, a workgroup walks the union of its rows' ranges in one order and each thread
 // skips what its row must not see, so the loads of the other side's rows are uniform. Each entry point
 // binds its own variables (an entry point's auto layout holds only what it uses; none binds more than
 // 8 storage buffers, WebGPU's default per-stage limit). Requires D % 4 == 0 and D ≤ 128.
 
 override D4: u32;
+override HG: u32;   // query heads per dq thread (divides H/KV; see attention.ts)
+override RS: u32;   // key rows per dkdv thread
 const MAX_D4: u32 = 32u;
 const WG: u32 = 64u;
 
@@ -70,55 +78,75 @@ fn firstSlot(t: u32) -> u32 {
 
 @compute @workgroup_size(WG)
 fn dqMain(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let bh = wg.y;
-  let b = bh / p.H;
-  let h = bh % p.H;
-  let g = h / (p.H / p.KV);
+  let hgs = p.H / HG;                  // head blocks per batch row
+  let b = wg.y / hgs;
+  let h0 = (wg.y % hgs) * HG;          // this thread's heads h0 .. h0+HG−1 share kv head g
+  let g = h0 / (p.H / p.KV);
   let t0 = wg.x * WG;
   let t = t0 + li;
   if (t >= p.T) { return; }
   let tEnd = min(p.T, t0 + WG) - 1u;
   let lo = firstKey(t);
 
-  let qBase = ((b * p.T + t) * p.H + h) * D4;
+  let qBase = ((b * p.T + t) * p.H + h0) * D4;   // head h0 + r at qBase + r·D4
   var qr: array<vec4<f32>, MAX_D4>;
   var dOr: array<vec4<f32>, MAX_D4>;
   var acc: array<vec4<f32>, MAX_D4>;
-  for (var j = 0u; j < D4; j++) {
-    qr[j] = q[qBase + j] * p.scale;
-    dOr[j] = dO[qBase + j];
-    acc[j] = vec4<f32>(0.0);
+  var kr: array<vec4<f32>, MAX_D4>;    // the current key and value rows (read once, used by every head)
+  var vr: array<vec4<f32>, MAX_D4>;
+  var dlt: array<f32, 4>;
+  var lseT: array<f32, 4>;
+  for (var r = 0u; r < HG; r++) {
+    for (var j = 0u; j < D4; j++) {
+      qr[r * D4 + j] = q[qBase + r * D4 + j] * p.scale;
+      dOr[r * D4 + j] = dO[qBase + r * D4 + j];
+      acc[r * D4 + j] = vec4<f32>(0.0);
+    }
+    dlt[r] = delta[(b * p.H + h0 + r) * p.T + t];
+    lseT[r] = lse[(b * p.H + h0 + r) * p.T + t];
   }
-  let dlt = delta[bh * p.T + t];
-  let lseT = lse[bh * p.T + t];
 
   let slotLo = firstSlot(t);
   let vOff = p.P * p.KV * D4;
   for (var s = firstSlot(t0); s < p.P; s++) {
     if (s < slotLo) { continue; }
     let kBase = p.pOff + (s * p.KV + g) * D4;
-    var sc = 0.0;
-    var dp = 0.0;
     for (var j = 0u; j < D4; j++) {
-      sc += dot(qr[j], pkv[kBase + j]);
-      dp += dot(dOr[j], pkv[kBase + vOff + j]);
+      kr[j] = pkv[kBase + j];
+      vr[j] = pkv[kBase + vOff + j];
     }
-    let ds = exp(sc - lseT) * (dp - dlt);
-    for (var j = 0u; j < D4; j++) { acc[j] += ds * pkv[kBase + j]; }
+    for (var r = 0u; r < HG; r++) {
+      var sc = 0.0;
+      var dp = 0.0;
+      for (var j = 0u; j < D4; j++) {
+        sc += dot(qr[r * D4 + j], kr[j]);
+        dp += dot(dOr[r * D4 + j], vr[j]);
+      }
+      let ds = exp(sc - lseT[r]) * (dp - dlt[r]);
+      for (var j = 0u; j < D4; j++) { acc[r * D4 + j] += ds * kr[j]; }
+    }
   }
   for (var s = firstKey(t0); s <= tEnd; s++) {
     if (s < lo || s > t) { continue; }
     let kBase = ((b * p.T + s) * p.KV + g) * D4;
-    var sc = 0.0;
-    var dp = 0.0;
     for (var j = 0u; j < D4; j++) {
-      sc += dot(qr[j], k[kBase + j]);
-      dp += dot(dOr[j], v[kBase + j]);
+      kr[j] = k[kBase + j];
+      vr[j] = v[kBase + j];
     }
-    let ds = exp(sc - lseT) * (dp - dlt);
-    for (var j = 0u; j < D4; j++) { acc[j] += ds * k[kBase + j]; }
+    for (var r = 0u; r < HG; r++) {
+      var sc = 0.0;
+      var dp = 0.0;
+      for (var j = 0u; j < D4; j++) {
+        sc += dot(qr[r * D4 + j], kr[j]);
+        dp += dot(dOr[r * D4 + j], vr[j]);
+      }
+      let ds = exp(sc - lseT[r]) * (dp - dlt[r]);
+      for (var j = 0u; j < D4; j++) { acc[r * D4 + j] += ds * kr[j]; }
+    }
   }
-  for (var j = 0u; j < D4; j++) { dq[qBase + j] = acc[j] * p.scale; }
+  for (var r = 0u; r < HG; r++) {
+    for (var j = 0u; j < D4; j++) { dq[qBase + r * D4 + j] = acc[r * D4 + j] * p.scale; }
+  }
 }
 
 // ---- pass dkdv: bindings 0..8 (its own variables; never used together with the dq pass's)
@@ -144,47 +172,69 @@ fn dkdvMain(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_inde
   let b = bg / kp.KV;
   let g = bg % kp.KV;
   let group = kp.H / kp.KV;
-  let s0 = wg.x * WG;
-  let s = s0 + li;
-  if (s >= kp.T) { return; }
-  let sEnd = min(kp.T, s0 + WG) - 1u;
-  let hi = queryEnd(s);
+  let s0 = wg.x * WG * RS;             // the workgroup's key rows s0 .. s0 + 64·RS − 1
+  let sA = s0 + li * RS;               // this thread's: sA .. sA + RS − 1 (adjacent: nearly the same queries)
+  if (sA >= kp.T) { return; }
+  let sEnd = min(kp.T, s0 + WG * RS) - 1u;
 
-  let kBase = ((b * kp.T + s) * kp.KV + g) * D4;
-  var kr: array<vec4<f32>, MAX_D4>;
+  var kr: array<vec4<f32>, MAX_D4>;    // row c at c·D4
   var vr: array<vec4<f32>, MAX_D4>;
   var dkAcc: array<vec4<f32>, MAX_D4>;
   var dvAcc: array<vec4<f32>, MAX_D4>;
-  for (var j = 0u; j < D4; j++) {
-    kr[j] = kk[kBase + j] * kp.scale;
-    vr[j] = kv[kBase + j];
-    dkAcc[j] = vec4<f32>(0.0);
-    dvAcc[j] = vec4<f32>(0.0);
+  var qt: array<vec4<f32>, MAX_D4>;    // the current query's q and dO rows (read once, used by every row)
+  var dOt: array<vec4<f32>, MAX_D4>;
+  var hiR: array<u32, 4>;              // one past the last query row c is seen by (T for rows past T: never
+                                       // seen, as t ≥ sA + c ≥ T fails)
+  for (var c = 0u; c < RS; c++) {
+    let kBase = ((b * kp.T + min(sA + c, kp.T - 1u)) * kp.KV + g) * D4;
+    hiR[c] = queryEnd(sA + c);
+    for (var j = 0u; j < D4; j++) {
+      kr[c * D4 + j] = kk[kBase + j] * kp.scale;
+      vr[c * D4 + j] = kv[kBase + j];
+      dkAcc[c * D4 + j] = vec4<f32>(0.0);
+      dvAcc[c * D4 + j] = vec4<f32>(0.0);
+    }
   }
+  let hi = hiR[RS - 1u];               // queryEnd is non-decreasing in s
 
   for (var r = 0u; r < group; r++) {
     let h = g * group + r;
     let bh = b * kp.H + h;
     for (var t = s0; t < queryEnd(sEnd); t++) {
-      if (t < s || t >= hi) { continue; }
+      if (t < sA || t >= hi) { continue; }
       let qBase = ((b * kp.T + t) * kp.H + h) * D4;
-      var sc = 0.0;
-      var dp = 0.0;
       for (var j = 0u; j < D4; j++) {
-        sc += dot(kq[qBase + j], kr[j]);
-        dp += dot(kdO[qBase + j], vr[j]);
+        qt[j] = kq[qBase + j];
+        dOt[j] = kdO[qBase + j];
       }
-      let pr = exp(sc - klse[bh * kp.T + t]);
-      let ds = pr * (dp - kdelta[bh * kp.T + t]);
-      for (var j = 0u; j < D4; j++) {
-        dvAcc[j] += pr * kdO[qBase + j];
-        dkAcc[j] += ds * kq[qBase + j];
+      let lseT = klse[bh * kp.T + t];
+      let dltT = kdelta[bh * kp.T + t];
+      for (var c = 0u; c < RS; c++) {
+        if (t >= sA + c && t < hiR[c]) {
+          var sc = 0.0;
+          var dp = 0.0;
+          for (var j = 0u; j < D4; j++) {
+            sc += dot(qt[j], kr[c * D4 + j]);
+            dp += dot(dOt[j], vr[c * D4 + j]);
+          }
+          let pr = exp(sc - lseT);
+          let ds = pr * (dp - dltT);
+          for (var j = 0u; j < D4; j++) {
+            dvAcc[c * D4 + j] += pr * dOt[j];
+            dkAcc[c * D4 + j] += ds * qt[j];
+          }
+        }
       }
     }
   }
-  for (var j = 0u; j < D4; j++) {
-    dk[kBase + j] = dkAcc[j] * kp.scale;
-    dv[kBase + j] = dvAcc[j];
+  for (var c = 0u; c < RS; c++) {
+    if (sA + c < kp.T) {
+      let kBase = ((b * kp.T + sA + c) * kp.KV + g) * D4;
+      for (var j = 0u; j < D4; j++) {
+        dk[kBase + j] = dkAcc[c * D4 + j] * kp.scale;
+        dv[kBase + j] = dvAcc[c * D4 + j];
+      }
+    }
   }
 }
 

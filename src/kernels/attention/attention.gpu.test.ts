@@ -20,6 +20,11 @@ const CASES: AttentionShape[] = [
   { B: 1, T: 5, H: 2, KV: 1, D: 8, slidingWindow: 100 },
   { B: 1, T: 512, H: 2, KV: 1, D: 8 },
   { B: 1, T: 70, H: 2, KV: 1, D: 128 },
+  // The benchmark shapes' head dims, each with its own register tiling (attention.ts headsPerThread /
+  // keyRowsPerThread): tiny D = 32 (2 heads per thread, 4 key rows per dk/dv thread on a software
+  // adapter) and SmolLM2's D = 64 with 3 query heads per kv head (HG = 1 as 3·64 > 128, 2 key rows).
+  { B: 2, T: 70, H: 4, KV: 2, D: 32 },
+  { B: 1, T: 33, H: 6, KV: 2, D: 64 },
 ];
 
 type Inputs = { q: Float32Array; k: Float32Array; v: Float32Array; dO: Float32Array };

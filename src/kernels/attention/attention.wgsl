@@ -8,14 +8,18 @@
 // pkv: the prefix of every layer [L, 2, P, KV·D] (2 = keys, values); this layer's keys start at vec4
 // index pOff, its values P·KV·D/4 vec4s later. With P = 0 any buffer may be bound there (never read).
 // lse: [B·H·T], lse[(b·H + h)·T + t] = log Σ_s exp(score) over every key seen, prefix included.
-// Thread mapping: one thread per query row (b, h, t); workgroup (x, y) holds rows t = x·64 + lane of
-// y = b·H + h. A thread keeps its q row (pre-scaled) and its output accumulator in registers as D/4
-// vec4s and walks the keys in order (prefix first) with a running max m and sum l. All threads of a
-// workgroup walk the same key range (the union of what its rows see) and skip the keys their own row
-// must not see, so at every step they read the same k/v row (a broadcast load on GPUs); no barriers,
-// no workgroup memory (SwiftShader pays dearly for those). Requires D % 4 == 0 and D ≤ 128.
+// Thread mapping: one thread per query row t and HG query heads h0 .. h0+HG−1 of one kv group (HG
+// divides H/KV; attention.ts picks it), so every k and v row read serves HG heads; workgroup (x, y)
+// holds rows t = x·64 + lane of y = b·(H/HG) + h0/HG. A thread keeps its q rows (pre-scaled) and
+// output accumulators in registers as HG·D/4 vec4s and walks the keys in order (prefix first) with a
+// running max m and sum l per head. All threads of a workgroup walk the same key range (the union of
+// what its rows see) and skip the keys their own row must not see, so at every step they read the same
+// k/v row (a broadcast load on GPUs); no barriers, no workgroup memory (SwiftShader pays dearly for
+// those). Loops over D/4 and HG are written out by attention.ts (unrollLoops) so that the register
+// arrays are indexed by constants. Requires D % 4 == 0 and HG·D ≤ 128.
 
-override D4: u32;            // D / 4, fixed per model: lets the compiler unroll the loops over D
+override D4: u32;            // D / 4, fixed per model (the loops over it are unrolled)
+override HG: u32;            // query heads per thread
 const MAX_D4: u32 = 32u;     // D ≤ 128
 const WG: u32 = 64u;
 const NEG_BIG: f32 = -3.0e38; // finite "−∞": exp(NEG_BIG − m) is 0 without relying on inf arithmetic
@@ -44,64 +48,84 @@ fn firstSlot(t: u32) -> u32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let bh = wg.y;                       // b·H + h
-  let b = bh / p.H;
-  let h = bh % p.H;
-  let g = h / (p.H / p.KV);            // kv head
+  let hgs = p.H / HG;                  // head blocks per batch row
+  let b = wg.y / hgs;
+  let h0 = (wg.y % hgs) * HG;          // first head of this thread's block
+  let g = h0 / (p.H / p.KV);           // kv head (shared by the block)
   let t0 = wg.x * WG;
   let t = t0 + li;
   if (t >= p.T) { return; }
   let tEnd = min(p.T, t0 + WG) - 1u;   // last row of this workgroup
   let lo = firstKey(t);
 
-  let qBase = ((b * p.T + t) * p.H + h) * D4;
+  let qBase = ((b * p.T + t) * p.H + h0) * D4;   // head h0 + r at qBase + r·D4
   var qr: array<vec4<f32>, MAX_D4>;
   var acc: array<vec4<f32>, MAX_D4>;
-  for (var j = 0u; j < D4; j++) {
-    qr[j] = q[qBase + j] * p.scale;
-    acc[j] = vec4<f32>(0.0);
+  var kr: array<vec4<f32>, MAX_D4>;
+  var vr: array<vec4<f32>, MAX_D4>;
+  var m: array<f32, 4>;
+  var l: array<f32, 4>;
+  for (var r = 0u; r < HG; r++) {
+    for (var j = 0u; j < D4; j++) {
+      qr[r * D4 + j] = q[qBase + r * D4 + j] * p.scale;
+      acc[r * D4 + j] = vec4<f32>(0.0);
+    }
+    m[r] = NEG_BIG;
+    l[r] = 0.0;
   }
 
-  var m = NEG_BIG;
-  var l = 0.0;
   // prefix slots (keys at pOff, values P·KV·D4 further)
   let slotLo = firstSlot(t);
   let vOff = p.P * p.KV * D4;
   for (var s = firstSlot(t0); s < p.P; s++) {
     if (s < slotLo) { continue; }
     let kBase = p.pOff + (s * p.KV + g) * D4;
-    var sc = 0.0;
-    for (var j = 0u; j < D4; j++) { sc += dot(qr[j], pkv[kBase + j]); }
-    if (sc > m) {
-      let corr = exp(m - sc);
-      l *= corr;
-      for (var j = 0u; j < D4; j++) { acc[j] *= corr; }
-      m = sc;
+    for (var j = 0u; j < D4; j++) {
+      kr[j] = pkv[kBase + j];
+      vr[j] = pkv[kBase + vOff + j];
     }
-    let e = exp(sc - m);
-    l += e;
-    for (var j = 0u; j < D4; j++) { acc[j] = fma(vec4<f32>(e), pkv[kBase + vOff + j], acc[j]); }
+    for (var r = 0u; r < HG; r++) {
+      var sc = 0.0;
+      for (var j = 0u; j < D4; j++) { sc += dot(qr[r * D4 + j], kr[j]); }
+      if (sc > m[r]) {
+        let corr = exp(m[r] - sc);
+        l[r] *= corr;
+        for (var j = 0u; j < D4; j++) { acc[r * D4 + j] *= corr; }
+        m[r] = sc;
+      }
+      let e = exp(sc - m[r]);
+      l[r] += e;
+      for (var j = 0u; j < D4; j++) { acc[r * D4 + j] = fma(vec4<f32>(e), vr[j], acc[r * D4 + j]); }
+    }
   }
   // sequence keys
   for (var s = firstKey(t0); s <= tEnd; s++) {
     if (s < lo || s > t) { continue; }
     let kBase = ((b * p.T + s) * p.KV + g) * D4;
-    var sc = 0.0;
-    for (var j = 0u; j < D4; j++) { sc += dot(qr[j], k[kBase + j]); }
-    if (sc > m) {
-      // New running max: rescale what was accumulated under the old one. Rare after the first keys,
-      // so the common path below is one exp and one fma per element.
-      let corr = exp(m - sc);
-      l *= corr;
-      for (var j = 0u; j < D4; j++) { acc[j] *= corr; }
-      m = sc;
+    for (var j = 0u; j < D4; j++) {
+      kr[j] = k[kBase + j];
+      vr[j] = v[kBase + j];
     }
-    let e = exp(sc - m);
-    l += e;
-    for (var j = 0u; j < D4; j++) { acc[j] = fma(vec4<f32>(e), v[kBase + j], acc[j]); }
+    for (var r = 0u; r < HG; r++) {
+      var sc = 0.0;
+      for (var j = 0u; j < D4; j++) { sc += dot(qr[r * D4 + j], kr[j]); }
+      if (sc > m[r]) {
+        // New running max: rescale what was accumulated under the old one. Rare after the first keys,
+        // so the common path below is one exp and one fma per element.
+        let corr = exp(m[r] - sc);
+        l[r] *= corr;
+        for (var j = 0u; j < D4; j++) { acc[r * D4 + j] *= corr; }
+        m[r] = sc;
+      }
+      let e = exp(sc - m[r]);
+      l[r] += e;
+      for (var j = 0u; j < D4; j++) { acc[r * D4 + j] = fma(vec4<f32>(e), vr[j], acc[r * D4 + j]); }
+    }
   }
 
-  let inv = 1.0 / l;                   // l ≥ 1: every row sees at least its own key
-  for (var j = 0u; j < D4; j++) { o[qBase + j] = acc[j] * inv; }
-  lse[bh * p.T + t] = m + log(l);
+  for (var r = 0u; r < HG; r++) {
+    let inv = 1.0 / l[r];              // l ≥ 1: every row sees at least its own key
+    for (var j = 0u; j < D4; j++) { o[qBase + r * D4 + j] = acc[r * D4 + j] * inv; }
+    lse[(b * p.H + h0 + r) * p.T + t] = m[r] + log(l[r]);
+  }
 }
