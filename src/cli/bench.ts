@@ -1,4 +1,4 @@
-// `npm run bench [-- --shape tiny|smollm2-135m|all] [--json FILE] [--rounds N] [--steps N]
+// `npm run bench [-- --shape tiny|tiny-t64|smollm2-135m|all] [--json FILE] [--rounds N] [--steps N]
 //   [--no-reference] [--no-checkpointing] [--chrome PATH]`:
 // one training step on our engine (and with gradient checkpointing) vs the tfjs reference on
 // tfjs-backend-webgpu, side by side in one headless Chromium page, with peak memory, the split of a

@@ -36,7 +36,7 @@ commands:
   browser-run --config run.json --report out.json [--chrome PATH] [--headed]
                        one training run of the app in Chromium (built and served from dist/), driven by
                        the URL automation contract; writes a JSON report; exit 1 when a threshold is missed
-  bench [--shape tiny|smollm2-135m|all] [--json FILE] [--rounds N] [--steps N] [--no-reference] [--no-checkpointing]
+  bench [--shape tiny|tiny-t64|smollm2-135m|all] [--json FILE] [--rounds N] [--steps N] [--no-reference] [--no-checkpointing]
                        one training step: our engine vs tfjs-webgpu, side by side in headless Chromium
   help                 this text
 
