@@ -165,7 +165,7 @@ export function rolePromptRate(generations: readonly string[], separator = '\n\n
 
 /** Words too common in role prompts to say anything about a domain (besides ROUGE's stop words). */
 const FIT_STOP = new Set(
-  'a an the as i ll i will my me let to and or of in on for with who has have for years many what is it you your this here aim into step view taking speaking thinking like answer give keep explain plain words simple clear short'.split(' '),
+  'a an the as i ll i will my me let to and or of in on for with who has have years many what is it you your this here aim into step view taking speaking thinking like answer give keep explain plain words simple clear short'.split(' '),
 );
 
 function fitWords(text: string): Set<string> {
