@@ -70,6 +70,8 @@ test.describe('app with the fake engine', () => {
     await page.getByTestId('train-pause').click();
     await expect(page.getByTestId('run-state')).toHaveText('paused');
     const pausedAt = await page.getByTestId('train-step').innerText();
+    // The engine pauses after the step under way and says which; the step shown is that one.
+    await expect(page.getByTestId('run-message')).toHaveText(`paused after step ${pausedAt}`);
     await page.waitForTimeout(300);
     expect(await page.getByTestId('train-step').innerText()).toBe(pausedAt);
     await expect(page.getByTestId('field-rank')).toBeDisabled();

@@ -233,11 +233,16 @@ const control = (what: string, call: () => Promise<void>) => async () => {
   }
 };
 training.onStart(() => void start());
-// pause() and resume() resolve once the engine has taken the request; if it has not reported the new
-// state by then, show it (a step already under way may still report after the pause).
+// The engine reports 'paused' itself once the step under way has finished (no step event follows it);
+// until then the panel says a pause is coming. resume() takes effect at once.
 training.onPause(control('Pause', async () => {
-  await engine.pause();
-  if (training.state() === 'training') training.setState('paused');
+  training.setPausing();
+  try {
+    await engine.pause();
+  } catch (e) {
+    if (training.state() === 'training') training.setState('training');
+    throw e;
+  }
 }));
 training.onResume(control('Resume', async () => {
   await engine.resume();

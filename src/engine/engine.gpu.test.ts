@@ -95,6 +95,12 @@ describe('Engine (worker API) in Node', () => {
       }
     });
     await c.done;
+    // 'paused' is reported once the step under way has finished: no step event until 'training' again.
+    const p = c.events.findIndex((e) => e.type === 'state' && e.state === 'paused');
+    const r = c.events.findIndex((e, i) => i > p && e.type === 'state' && e.state === 'training');
+    expect(p).toBeGreaterThan(0);
+    expect(r).toBeGreaterThan(p);
+    expect(c.events.slice(p, r).filter((e) => e.type === 'step')).toEqual([]);
     const rec = c.events.find((e) => e.type === 'recovered');
     expect(rec, JSON.stringify(c.events.filter((e) => e.type === 'error'))).toBeDefined();
     if (rec?.type === 'recovered') expect(rec.fromStep).toBe(4); // checkpoints every evalEvery = 4 steps

@@ -18,7 +18,7 @@ import type {
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint.ts';
 import { adapterFiles, sha256Hex, softPromptFiles } from '../train/export.ts';
 import { MemoryRunStore, OpfsRunStore, type RunStore, type StoredRun } from '../train/run-store.ts';
-import { DEFAULT_SESSION, TrainingSession, sessionSoftPrompt, type EvalEvent, type SessionConfig } from '../train/session.ts';
+import { DEFAULT_SESSION, TrainingSession, sessionSoftPrompt, type EvalEvent, type SessionConfig, type SessionEvent } from '../train/session.ts';
 import type { Checkpoint } from '../train/trainer.ts';
 import { LORA_TARGETS, type LoraTarget, type ModelConfig } from './config.ts';
 import { planMemory } from './model.ts';
@@ -58,6 +58,28 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 function assetUrl(path: string): string {
   const base = (import.meta as unknown as { env?: { BASE_URL?: string } }).env?.BASE_URL ?? '/';
   return new URL(`${base}${path}`, (globalThis as unknown as { location: { href: string } }).location.href).href;
+}
+
+/** A training session's event as the app's protocol reports it; steps go to onStep (the S3FT stages
+ *  report theirs as stage steps). */
+function reportSessionEvent(session: () => TrainingSession, e: SessionEvent, emit: (e: TrainEvent) => void, onStep: (s: StepInfo) => void): void {
+  switch (e.type) {
+    case 'data':
+      return emit({ type: 'data', train: e.train, val: e.val, tokens: e.stats.tokens, lossFraction: e.stats.lossFraction, truncated: e.stats.truncated, skipped: e.skipped.length });
+    case 'step': {
+      const { trainer } = session(); // the data event comes before create() returns: only steps need it
+      const total = trainer.cfg.steps, st = e.e;
+      const perStep = st.elapsedMs / Math.max(1, st.step - (trainer.history[0]?.step ?? 1) + 1);
+      return onStep({ step: st.step, totalSteps: total, epoch: st.epoch, loss: st.loss, lr: st.lr, gradNorm: st.gradNorm, tokensPerSecond: st.tokensPerSecond, etaSeconds: (perStep * (total - st.step)) / 1000 });
+    }
+    case 'eval':
+      return emit({ type: 'eval', eval: toEval(e.e) });
+    case 'checkpoint':
+      return emit({ type: 'checkpoint', step: e.step });
+    case 'paused':
+      // Reported once the trainer has really stopped stepping, so no step event follows it.
+      return emit({ type: 'state', state: 'paused', message: `paused after step ${e.step}` });
+  }
 }
 
 export class EngineError extends Error {
@@ -325,15 +347,7 @@ export class Engine implements EngineApi {
       evalRecords: d.heldOut.length ? d.heldOut : undefined,
       engine: useGpu ? { kind: 'webgpu', gpu: await this.device() } : { kind: 'reference' },
       initialLora: initial?.lora,
-    }, (e) => {
-      if (e.type === 'data') emit({ type: 'data', train: e.train, val: e.val, tokens: e.stats.tokens, lossFraction: e.stats.lossFraction, truncated: e.stats.truncated, skipped: e.skipped.length });
-      else if (e.type === 'step') {
-        const total = session.trainer.cfg.steps, st = e.e;
-        const perStep = st.elapsedMs / Math.max(1, st.step - (session.trainer.history[0]?.step ?? 1) + 1);
-        emit({ type: 'step', step: { step: st.step, totalSteps: total, epoch: st.epoch, loss: st.loss, lr: st.lr, gradNorm: st.gradNorm, tokensPerSecond: st.tokensPerSecond, etaSeconds: (perStep * (total - st.step)) / 1000 } });
-      } else if (e.type === 'eval') emit({ type: 'eval', eval: toEval(e.e) });
-      else if (e.type === 'checkpoint') emit({ type: 'checkpoint', step: e.step });
-    });
+    }, (e) => reportSessionEvent(() => session, e, emit, (step) => emit({ type: 'step', step })));
     if (initial) session.trainer.resume(initial);
     return session;
   }
@@ -432,8 +446,8 @@ export class Engine implements EngineApi {
 
   async pause(): Promise<void> {
     if (!this.session || !this.running) return;
+    // The 'paused' state is reported by the session once the step under way has finished.
     this.session.trainer.pause();
-    this.emit?.({ type: 'state', state: 'paused' });
   }
   async resume(): Promise<void> {
     if (!this.session || !this.running) return;
@@ -569,14 +583,7 @@ export class Engine implements EngineApi {
     const session: TrainingSession = await TrainingSession.create(cfg, {
       config: m.config, weights: m.weights, tokenizer: m.tokenizer, records, ...(valRecords ? { valRecords } : {}),
       engine: useGpu ? { kind: 'webgpu', gpu: await this.device() } : { kind: 'reference' },
-    }, (e) => {
-      if (e.type === 'data') emit({ type: 'data', train: e.train, val: e.val, tokens: e.stats.tokens, lossFraction: e.stats.lossFraction, truncated: e.stats.truncated, skipped: e.skipped.length });
-      else if (e.type === 'step') {
-        const total = session.trainer.cfg.steps, st = e.e;
-        const perStep = st.elapsedMs / Math.max(1, st.step - (session.trainer.history[0]?.step ?? 1) + 1);
-        onStep({ step: st.step, totalSteps: total, epoch: st.epoch, loss: st.loss, lr: st.lr, gradNorm: st.gradNorm, tokensPerSecond: st.tokensPerSecond, etaSeconds: (perStep * (total - st.step)) / 1000 });
-      } else if (e.type === 'eval') emit({ type: 'eval', eval: toEval(e.e) });
-    });
+    }, (e) => e.type !== 'checkpoint' && reportSessionEvent(() => session, e, emit, onStep));
     return session;
   }
 

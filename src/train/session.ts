@@ -99,7 +99,8 @@ export type SessionEvent =
   | { type: 'data'; stats: DatasetStats; train: number; val: number; skipped: { id: string; reason: string; message: string }[] }
   | { type: 'step'; e: StepEvent }
   | { type: 'eval'; e: EvalEvent }
-  | { type: 'checkpoint'; step: number };
+  | { type: 'checkpoint'; step: number }
+  | { type: 'paused'; step: number };
 
 export interface SessionInput {
   config: ModelConfig;
@@ -168,6 +169,7 @@ export class TrainingSession {
         await this.onCheckpoint?.(c);
         emit({ type: 'checkpoint', step: c.step });
       },
+      onPause: (step) => emit({ type: 'paused', step }),
     });
   }
 

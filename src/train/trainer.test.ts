@@ -91,4 +91,53 @@ describe('Trainer (fallback engine: tfjs reference)', () => {
     }
     b.model.dispose();
   });
+
+  it('a pause requested mid-step takes effect after that step: onPause reports it, no step follows until resume, and the run equals an unpaused one', async () => {
+    const data = examples(6);
+    const a = backend();
+    const full = await new Trainer(a, data, TRAIN).run();
+    a.model.dispose();
+
+    const b = backend();
+    const log: string[] = [];
+    let fb = 0;
+    const orig = b.forwardBackward.bind(b);
+    const t: Trainer = new Trainer(b, data, TRAIN, {
+      onStep: (e) => log.push(`step ${e.step}`),
+      onCheckpoint: async (c) => void log.push(`checkpoint ${c.step}`),
+      onPause: (step) => {
+        log.push(`paused ${step}`);
+        setTimeout(() => { log.push('resume'); t.resumeRun(); }, 20);
+      },
+    });
+    // The pause arrives during step 2's second micro-batch (forward-backward call 4).
+    b.forwardBackward = async (batch) => {
+      if (++fb === 4) t.pause();
+      return orig(batch);
+    };
+    const h = await t.run();
+    b.model.dispose();
+    expect(log).toEqual(['step 1', 'step 2', 'checkpoint 2', 'paused 2', 'resume', 'step 3', 'checkpoint 3', 'step 4', 'step 5', 'step 6', 'checkpoint 6']);
+    expectClose(h.map((e) => e.loss), full.map((e) => e.loss), TOL.exact, 'loss trajectory with a pause');
+  });
+
+  it('a pause withdrawn before it takes effect does not report a pause; stop while paused ends the run', async () => {
+    const b = backend();
+    const log: string[] = [];
+    const t: Trainer = new Trainer(b, examples(6), TRAIN, {
+      onStep: (e) => {
+        log.push(`step ${e.step}`);
+        if (e.step === 1) { t.pause(); t.resumeRun(); }
+        if (e.step === 4) t.pause();
+      },
+      onPause: (step) => {
+        log.push(`paused ${step}`);
+        t.stop();
+      },
+    });
+    const h = await t.run();
+    b.model.dispose();
+    expect(log).toEqual(['step 1', 'step 2', 'step 3', 'step 4', 'paused 4']);
+    expect(h).toHaveLength(4);
+  });
 });

@@ -82,6 +82,8 @@ export interface TrainHooks {
   /** Called every evalEvery steps (and at the end); may compute val loss and samples. */
   onEval?(step: number): Promise<void>;
   onCheckpoint?(c: Checkpoint): Promise<void>;
+  /** Called once the loop has actually paused (after the step under way and the pause checkpoint). */
+  onPause?(step: number): void;
 }
 
 export class Trainer {
@@ -170,7 +172,12 @@ export class Trainer {
     while (this.step < cfg.steps && !this.stopRequested) {
       if (this.pauseRequested) {
         await this.save();
-        await new Promise<void>((r) => (this.resumeWaiter = r));
+        if (this.pauseRequested && !this.stopRequested) {
+          // The waiter exists before onPause runs, so a resume or stop from inside it is not lost.
+          const resumed = new Promise<void>((r) => (this.resumeWaiter = r));
+          this.hooks.onPause?.(this.step);
+          await resumed;
+        }
         this.resumeWaiter = null;
         continue;
       }

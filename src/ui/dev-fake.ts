@@ -71,6 +71,7 @@ export function createFakeEngine(): EngineApi {
   let state: RunState = 'idle';
   let runId: string | null = null;
   let paused = false;
+  let pauseRequested = false; // like the engine: a pause takes effect after the tick under way
   let stopped = false;
   let trained = false;
   /** The active run's state reporter (pause/resume report through the run's callback). */
@@ -163,7 +164,7 @@ export function createFakeEngine(): EngineApi {
       if (resumeRunId && !previous) throw named('NotFoundError', `no saved run ${resumeRunId}`);
       const id = previous?.id ?? `run-${Date.now().toString(36)}`;
       runId = id;
-      paused = false;
+      paused = pauseRequested = false;
       stopped = false;
       const total = previous?.totalSteps ?? s.steps;
       let step = previous?.step ?? 0;
@@ -187,6 +188,11 @@ export function createFakeEngine(): EngineApi {
           await sleep(20);
           if (runId !== id) return;
           if (stopped) return emitState('done', `stopped at step ${step}`);
+          if (pauseRequested) {
+            pauseRequested = false;
+            paused = true;
+            emitState('paused', `paused after step ${step}`);
+          }
           if (paused) continue;
           for (let k = 0; k < perTick && step < total; k++) {
             step++;
@@ -209,11 +215,11 @@ export function createFakeEngine(): EngineApi {
     },
     async pause() {
       if (state !== 'training') throw named('StateError', 'not training');
-      paused = true;
-      report?.('paused');
+      pauseRequested = true;
     },
     async resume() {
       if (state !== 'paused') throw named('StateError', 'not paused');
+      pauseRequested = false;
       paused = false;
       report?.('training');
     },
@@ -276,7 +282,7 @@ export function createFakeEngine(): EngineApi {
       if (state === 'training' || state === 'paused') throw named('StateError', 'a run is already active');
       const id = `s3ft-${Date.now().toString(36)}`;
       runId = id;
-      paused = false;
+      paused = pauseRequested = false;
       stopped = false;
       const emitState = (st: RunState, message?: string) => {
         state = st;
@@ -288,6 +294,11 @@ export function createFakeEngine(): EngineApi {
         for (let step = 0; step < total; ) {
           await sleep(20);
           if (runId !== id || stopped) return false;
+          if (pauseRequested) {
+            pauseRequested = false;
+            paused = true;
+            emitState('paused', `paused after step ${step}`);
+          }
           if (paused) continue;
           step = Math.min(total, step + Math.max(1, Math.ceil(total / 100)));
           const t = step / total;

@@ -17,6 +17,9 @@ export interface TrainingPanel {
   /** Set by the app for 'loading' (before the engine runs), 'error' (a call failed) and to reflect a
    *  pause/resume the engine accepted; everything else comes from the engine's 'state' events. */
   setState(s: RunState, message?: string): void;
+  /** Pause was pressed: Pause is disabled and the message says so until the engine reports 'paused'
+   *  (it pauses after the step under way, which may be an evaluation). */
+  setPausing(): void;
   handle(e: TrainEvent): void;
   /** A new run: clear numbers and chart. */
   reset(): void;
@@ -100,7 +103,7 @@ export function mountTrainingPanel(root: HTMLElement): TrainingPanel {
   };
 
   // Step numbers and the progress line are rendered once per frame, whatever the event rate.
-  const renderStep = perFrame(() => {
+  const drawStep = () => {
     if (!last) return;
     const s = last;
     stepEl.textContent = String(s.step);
@@ -110,9 +113,13 @@ export function mountTrainingPanel(root: HTMLElement): TrainingPanel {
     progress.max = s.totalSteps;
     progress.value = s.step;
     progressText.textContent = `step ${s.step} of ${s.totalSteps} · epoch ${s.epoch.toFixed(2)} · ${Math.round(s.tokensPerSecond).toLocaleString('en-US')} tokens/s · ETA ${formatDuration(s.etaSeconds)}`;
-  });
+  };
+  const renderStep = perFrame(drawStep);
 
   const setState = (s: RunState, msg?: string) => {
+    // A state change shows the latest step at once, not at the next frame: "paused" next to a step
+    // number that then moves would be wrong.
+    drawStep();
     state = s;
     runState.textContent = s;
     runState.dataset.state = s;
@@ -134,6 +141,11 @@ export function mountTrainingPanel(root: HTMLElement): TrainingPanel {
     element: section,
     state: () => state,
     setState,
+    setPausing() {
+      if (state !== 'training') return;
+      pause.disabled = true;
+      message.textContent = 'Pausing after the step under way…';
+    },
     handle(e) {
       switch (e.type) {
         case 'state':
