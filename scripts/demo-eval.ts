@@ -3,7 +3,7 @@
 //   2. default self-prompt LoRA tuning on public/data/self-prompt.train.jsonl;
 //   3. the tuned model on the same held-out questions: role-prompt rate, validation loss change,
 //      ROUGE-L of generated role prompts and answers against the references, the share of role prompts
-//      that fit the question's domain, five examples.
+//      that fit the question's domain or name its subject, five examples.
 // Usage: npm run demo:eval -- [--engine auto|webgpu|wasm|cpu] [--steps N] [--lr X] [--batch N] [--questions N] [--model DIR] [--json FILE]
 //        [--method lora|prompt|prefix] [--virtual-tokens N] [--prompt-init random|text:"..."]  (soft prompts: lr 3e-2 unless --lr)
 // (scripts/run.mjs registers tsx and the .wgsl?raw hook, as the CLI does).
@@ -13,8 +13,9 @@ import { chooseEngine } from '../src/cli/engine-choice.ts';
 import { loadModelFromPath } from '../src/cli/load.ts';
 import { parseSoftPromptArgs, SOFT_PROMPT_LR } from '../src/cli/train.ts';
 import { readDataset } from '../src/data/read.ts';
-import { domainFitRate, meanRougeL, rolePromptRate } from '../src/train/metrics.ts';
+import { domainFitRate, meanRougeL, rolePromptRate, subjectRate } from '../src/train/metrics.ts';
 import { DEMO_SESSION, TrainingSession, type EvalEvent } from '../src/train/session.ts';
+import { TOPICS } from './sample-data-topics.ts';
 
 const { values } = parseArgs({
   options: {
@@ -71,6 +72,8 @@ const roleRouge = (e: EvalEvent) => {
 // (src/train/metrics.ts domainFitRate)? References: every domain of the train and held-out files.
 const rawRecords = (file: string) =>
   readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { question: string; role_prompt: string; domain: string });
+// Subject: does the role prompt name what the question is about (scripts/sample-data-topics.ts, one
+// hand-picked phrase per question, copied from it)? A weaker test of fit than naming a fitting expert.
 const refsByDomain = new Map<string, string[]>();
 const domainOf = new Map<string, string>();
 for (const file of ['public/data/self-prompt.train.jsonl', 'public/data/self-prompt.heldout.jsonl']) {
@@ -79,17 +82,21 @@ for (const file of ['public/data/self-prompt.train.jsonl', 'public/data/self-pro
     domainOf.set(r.question, r.domain);
   }
 }
-const domainFit = (e: EvalEvent) =>
-  domainFitRate(e.samples.map((s) => ({ rolePrompt: s.rolePrompt ?? null, domain: domainOf.get(s.question) ?? '?' })), refsByDomain);
-const fitBefore = domainFit(before);
-const fitAfter = domainFit(after);
+const fits = (e: EvalEvent) => {
+  const g = e.samples.map((s) => ({ rolePrompt: s.rolePrompt ?? null, domain: domainOf.get(s.question) ?? '?', subject: TOPICS[s.question] ?? null }));
+  return { domain: domainFitRate(g, refsByDomain), subject: subjectRate(g) };
+};
+const fitBefore = fits(before);
+const fitAfter = fits(after);
+const frac = (x: { rate: number }, n: number, d: number) => `${pct(x.rate)} (${n}/${d})`;
 const lines = [
   `| | base | tuned |`,
   `|---|---:|---:|`,
   `| role-prompt rate (held-out, n=${held.length}) | ${pct(before.rolePromptRate)} | ${pct(after.rolePromptRate)} |`,
   `| validation loss | ${fmt(before.valLoss)} | ${fmt(after.valLoss)} (${drop === null ? '—' : `−${pct(drop)}`}) |`,
   `| ROUGE-L role prompt vs reference | ${fmt(roleRouge(before))} | ${fmt(roleRouge(after))} |`,
-  `| role prompt fits the domain (names a word only that domain's references use) | ${pct(fitBefore.rate)} | ${pct(fitAfter.rate)} (${fitAfter.fitting}/${fitAfter.total}) |`,
+  `| role prompt names the question's subject | ${frac(fitBefore.subject, fitBefore.subject.naming, fitBefore.subject.total)} | ${frac(fitAfter.subject, fitAfter.subject.naming, fitAfter.subject.total)} |`,
+  `| role prompt fits the domain (names a word only that domain's references use) | ${frac(fitBefore.domain, fitBefore.domain.fitting, fitBefore.domain.total)} | ${frac(fitAfter.domain, fitAfter.domain.fitting, fitAfter.domain.total)} |`,
   `| ROUGE-L answer vs reference | ${fmt(before.rougeAnswer)} | ${fmt(after.rougeAnswer)} |`,
   '',
   `engine ${engine.label}; ${session.trainer.step} steps in ${trainSeconds.toFixed(0)} s (total ${((Date.now() - t0) / 1000).toFixed(0)} s); ${soft ? `${soft.method} tuning, ${soft.virtualTokens} virtual tokens (${soft.init.kind} init)` : `LoRA r=${cfg.lora.rank} α=${cfg.lora.alpha} on ${cfg.lora.targets.join(', ')}`}; ${session.backend.trainableParameters} trained parameters; lr ${cfg.lr}; batch ${cfg.batchSize}`,
@@ -99,5 +106,5 @@ const lines = [
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 if (values.json) {
-  writeFileSync(values.json, `${JSON.stringify({ engine: engine.label, method: soft?.method ?? 'lora', trainableParameters: session.backend.trainableParameters, steps: session.trainer.step, trainSeconds, before, after, rolePromptRate: { before: rolePromptRate(before.samples.map((s) => s.text), cfg.separator), after: after.rolePromptRate }, domainFitRate: { before: fitBefore.rate, after: fitAfter.rate }, valLossDrop: drop }, null, 2)}\n`);
+  writeFileSync(values.json, `${JSON.stringify({ engine: engine.label, method: soft?.method ?? 'lora', trainableParameters: session.backend.trainableParameters, steps: session.trainer.step, trainSeconds, before, after, rolePromptRate: { before: rolePromptRate(before.samples.map((s) => s.text), cfg.separator), after: after.rolePromptRate }, domainFitRate: { before: fitBefore.domain.rate, after: fitAfter.domain.rate }, subjectRate: { before: fitBefore.subject.rate, after: fitAfter.subject.rate }, valLossDrop: drop }, null, 2)}\n`);
 }

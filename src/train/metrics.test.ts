@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { domainFitRate, lcsLength, looksLikeRolePrompt, meanRougeL, rolePromptRate, rougeL, rougeTokens, splitRolePrompt } from './metrics.ts';
+import { domainFitRate, subjectRate, lcsLength, looksLikeRolePrompt, meanRougeL, rolePromptRate, rougeL, rougeTokens, splitRolePrompt } from './metrics.ts';
 
 describe('ROUGE-L', () => {
   it('tokenizes lower-cased on non-letters/digits', () => {
@@ -151,5 +151,24 @@ describe('domainFitRate', () => {
 
   it('says which domain has no references', () => {
     expect(() => domainFitRate([{ rolePrompt: 'As a chef, I will cook.', domain: 'cooking' }], refs)).toThrow(/no reference role prompts for domain "cooking"/);
+  });
+});
+
+describe('subjectRate', () => {
+  it('counts role prompts naming every word of the subject, case-blind, plural-blind', () => {
+    const r = subjectRate([
+      { rolePrompt: 'As an expert on castling, I will explain.', subject: 'castling' }, // names it
+      { rolePrompt: 'As a beekeeper who knows about the colony of bees, I will explain.', subject: 'bee colony' }, // both words, other order
+      { rolePrompt: 'As a sailor who knows about KNOTS, let me explain.', subject: 'knot' }, // plural, upper case
+      { rolePrompt: 'As a chess coach who knows about checkmate, I will explain.', subject: 'stalemate' }, // another subject
+      { rolePrompt: 'As a photographer who knows about speed, I will explain.', subject: 'shutter speed' }, // half of it
+      { rolePrompt: null, subject: 'kerning' }, // no role prompt
+      { rolePrompt: 'As a cook, I will explain.', subject: null }, // no subject: left out
+    ]);
+    expect(r).toEqual({ rate: 3 / 6, naming: 3, total: 6 });
+  });
+
+  it('is 0 for no questions with a subject', () => {
+    expect(subjectRate([{ rolePrompt: 'As a cook, I will explain.', subject: null }])).toEqual({ rate: 0, naming: 0, total: 0 });
   });
 });

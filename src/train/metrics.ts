@@ -202,3 +202,23 @@ export function domainFitRate(
   }
   return { rate: generated.length ? fitting / generated.length : 0, fitting, total: generated.length, vocab };
 }
+
+/**
+ * Does a generated role prompt name the question's subject? `subject` is the phrase the question is
+ * about (for tabtune's sample data, scripts/sample-data-topics.ts); it is named when every one of its
+ * words (ROUGE tokens, a plural "s" dropped) occurs in the role prompt. Questions without a subject
+ * (null) are left out of the rate.
+ */
+export function subjectRate(generated: readonly { rolePrompt: string | null; subject: string | null }[]): { rate: number; naming: number; total: number } {
+  const words = (t: string) => new Set(rougeTokens(t).map((w) => w.replace(/s$/u, '')));
+  let naming = 0, total = 0;
+  for (const g of generated) {
+    if (g.subject === null) continue;
+    total++;
+    if (g.rolePrompt === null) continue;
+    const have = words(g.rolePrompt);
+    const need = [...words(g.subject)];
+    if (need.length > 0 && need.every((w) => have.has(w))) naming++;
+  }
+  return { rate: total ? naming / total : 0, naming, total };
+}
