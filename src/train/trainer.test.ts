@@ -32,6 +32,14 @@ function backend(): ReferenceTrainBackend {
   return new ReferenceTrainBackend(model, HYPER, 1);
 }
 
+/** The reference trajectory: TRAIN on a fresh backend, start to end. */
+async function uninterruptedRun(data: Example[]) {
+  const a = backend();
+  const h = await new Trainer(a, data, TRAIN).run();
+  a.model.dispose();
+  return h;
+}
+
 describe('Trainer (fallback engine: tfjs reference)', () => {
   beforeAll(async () => {
     await useBackend('cpu');
@@ -50,9 +58,7 @@ describe('Trainer (fallback engine: tfjs reference)', () => {
 
   it('resuming from a checkpoint gives the same losses as an uninterrupted run', async () => {
     const data = examples(6);
-    const a = backend();
-    const full = await new Trainer(a, data, TRAIN).run();
-    a.model.dispose();
+    const full = await uninterruptedRun(data);
 
     const b = backend();
     let saved: Checkpoint | null = null;
@@ -94,9 +100,7 @@ describe('Trainer (fallback engine: tfjs reference)', () => {
 
   it('a pause requested mid-step takes effect after that step: onPause reports it, no step follows until resume, and the run equals an unpaused one', async () => {
     const data = examples(6);
-    const a = backend();
-    const full = await new Trainer(a, data, TRAIN).run();
-    a.model.dispose();
+    const full = await uninterruptedRun(data);
 
     const b = backend();
     const log: string[] = [];

@@ -75,7 +75,14 @@ export function createFakeEngine(): EngineApi {
   let stopped = false;
   let trained = false;
   /** The active run's state reporter (pause/resume report through the run's callback). */
-  let report: ((st: RunState) => void) | null = null;
+  let report: ((st: RunState, message?: string) => void) | null = null;
+  /** A requested pause takes effect here, between ticks, and is reported then (as the engine does). */
+  const takePause = (step: number): void => {
+    if (!pauseRequested) return;
+    pauseRequested = false;
+    paused = true;
+    report?.('paused', `paused after step ${step}`);
+  };
 
   const loadRuns = (): SavedRun[] => {
     try {
@@ -174,7 +181,7 @@ export function createFakeEngine(): EngineApi {
         saveRun({ id, createdAt: created, model: model!.name, data: 'self-prompt.train.jsonl', step, totalSteps: total, state: st });
         onEvent({ type: 'state', state: st, message });
       };
-      report = (st) => emitState(st);
+      report = emitState;
       if (s.recipe === 's3ft') throw named('EngineError', 'recipe s3ft runs as a pipeline: use runS3ft');
       const rolebench = s.recipe === 'rolebench';
       emitState('training', previous ? `resumed from step ${step}` : undefined);
@@ -188,11 +195,7 @@ export function createFakeEngine(): EngineApi {
           await sleep(20);
           if (runId !== id) return;
           if (stopped) return emitState('done', `stopped at step ${step}`);
-          if (pauseRequested) {
-            pauseRequested = false;
-            paused = true;
-            emitState('paused', `paused after step ${step}`);
-          }
+          takePause(step);
           if (paused) continue;
           for (let k = 0; k < perTick && step < total; k++) {
             step++;
@@ -288,17 +291,13 @@ export function createFakeEngine(): EngineApi {
         state = st;
         onEvent({ type: 'state', state: st, message });
       };
-      report = (st) => emitState(st);
+      report = emitState;
       const total = s.steps;
       const steps = async (each: (st: StepInfo) => void): Promise<boolean> => {
         for (let step = 0; step < total; ) {
           await sleep(20);
           if (runId !== id || stopped) return false;
-          if (pauseRequested) {
-            pauseRequested = false;
-            paused = true;
-            emitState('paused', `paused after step ${step}`);
-          }
+          takePause(step);
           if (paused) continue;
           step = Math.min(total, step + Math.max(1, Math.ceil(total / 100)));
           const t = step / total;
