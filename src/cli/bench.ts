@@ -1,13 +1,14 @@
 // `npm run bench [-- --shape tiny|tiny-t64|smollm2-135m|all] [--json FILE] [--rounds N] [--steps N]
-//   [--no-reference] [--no-checkpointing] [--chrome PATH]`:
+//   [--no-reference] [--no-checkpointing] [--chrome PATH] [--node]`:
 // one training step on our engine (and with gradient checkpointing) vs the tfjs reference on
-// tfjs-backend-webgpu, side by side in one headless Chromium page, with peak memory, the split of a
-// step by kernel, the matmul ceiling, MFU and quantized-matmul ratios. Not a test. Rounds and steps per
-// round default per shape (shapes.ts: 1 × 1 for SmolLM2-135M, whose step takes minutes on SwiftShader).
+// tfjs-backend-webgpu, side by side in one headless Chromium page (or, with --node, in this Node process
+// on Dawn: for GPU servers without Chromium), with peak memory, the split of a step by kernel, the
+// matmul ceiling, MFU and quantized-matmul ratios. Not a test. Rounds and steps per round default per
+// shape (shapes.ts: 1 × 1 for SmolLM2-135M, whose step takes minutes on SwiftShader).
 import { writeFileSync } from 'node:fs';
-import type { BenchResult } from '../bench/page.ts';
+import { runBench, type BenchResult, type RunOptions } from '../bench/run.ts';
 import { SHAPES } from '../bench/shapes.ts';
-import { openPage } from '../bench/browser.ts';
+import { nodeGpu } from '../gpu/node.ts';
 import { parse } from './args.ts';
 import { UsageError } from './errors.ts';
 
@@ -58,6 +59,7 @@ export async function bench(argv: string[]): Promise<number> {
     'no-checkpointing': { type: 'boolean' },
     chrome: { type: 'string' },
     headed: { type: 'boolean' },
+    node: { type: 'boolean' },
     verbose: { type: 'boolean' },
     debug: { type: 'boolean' },
   });
@@ -70,24 +72,41 @@ export async function bench(argv: string[]): Promise<number> {
     return n;
   };
   const opts = { rounds: count('rounds', values.rounds), stepsPerRound: count('steps', values.steps), reference: !values['no-reference'], checkpointing: !values['no-checkpointing'] };
+  const results = values.node ? await benchInNode(shapes, opts) : await benchInChromium(shapes, opts, values);
+  process.stdout.write(`${formatTable(results)}\n`);
+  if (values.json) writeFileSync(values.json, `${JSON.stringify({ date: new Date().toISOString(), host: values.node ? 'node (Dawn)' : 'chromium', results }, null, 2)}\n`);
+  return 0;
+}
+
+/** Each shape in turn, timed with `run`, with a progress line around it. */
+async function eachShape(shapes: string[], run: (shape: string) => Promise<BenchResult>): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const s of shapes) {
+    process.stderr.write(`bench: ${s}…\n`);
+    const t0 = Date.now();
+    results.push(await run(s));
+    process.stderr.write(`bench: ${s} done in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  }
+  return results;
+}
+
+/** In this Node process on Dawn (the `webgpu` package): the adapter Node sees, tfjs-webgpu on the same one. */
+async function benchInNode(shapes: string[], opts: RunOptions): Promise<BenchResult[]> {
+  const gpu = await nodeGpu();
+  return eachShape(shapes, (s) => runBench(s, opts, { gpu, log: (l) => process.stderr.write(`${l}\n`) }));
+}
+
+/** In one headless Chromium page (bench.html) served by Vite. */
+async function benchInChromium(shapes: string[], opts: RunOptions, values: { chrome?: string; headed?: boolean; verbose?: boolean }): Promise<BenchResult[]> {
   // Progress lines from the page ("bench <shape>: …") always; everything else with --verbose.
   const log = (l: string) => { if (values.verbose || l.startsWith('[page] bench ')) process.stderr.write(`${l}\n`); };
+  const { openPage } = await import('../bench/browser.ts'); // Vite + Playwright: not needed by --node
   // Developer features: timestamp queries at full resolution (Chromium rounds them to 100 µs otherwise).
   const session = await openPage('/bench.html', { chrome: values.chrome, headed: values.headed, log, extraArgs: ['--enable-webgpu-developer-features'] });
-  const results: BenchResult[] = [];
   try {
     await session.page.waitForFunction(() => document.body.dataset.ready === '1', undefined, { timeout: 120_000 });
-    for (const s of shapes) {
-      process.stderr.write(`bench: ${s}…\n`);
-      const t0 = Date.now();
-      const r = await session.page.evaluate(([shape, o]) => window.tabtuneBench.run(shape, o), [s, opts] as const);
-      process.stderr.write(`bench: ${s} done in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
-      results.push(r);
-    }
+    return await eachShape(shapes, (s) => session.page.evaluate(([shape, o]) => window.tabtuneBench.run(shape, o), [s, opts] as const));
   } finally {
     await session.close();
   }
-  process.stdout.write(`${formatTable(results)}\n`);
-  if (values.json) writeFileSync(values.json, `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`);
-  return 0;
 }
