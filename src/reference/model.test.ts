@@ -3,7 +3,7 @@
 // LoRA B = 0 invariant, the loss mask, and that no tensor leaks.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LORA_TARGETS, type LoraConfig, type ModelConfig } from '../engine/config.ts';
+import { LORA_TARGETS, type LoraConfig, type ModelConfig, softPromptSize } from '../engine/config.ts';
 import { Rng } from '../engine/rng.ts';
 import { type LoraParams, type WeightMap, initLora, modulePath, randomLora, randomWeights, tinyConfig } from '../engine/weights.ts';
 import { TOL, expectClose } from '../testing/tolerance.ts';
@@ -300,6 +300,56 @@ describe('ReferenceModel: loss mask', () => {
     } finally {
       model.dispose();
     }
+  });
+});
+
+describe('ReferenceModel: KV-cached decoder vs recomputing the whole sequence', () => {
+  const soft = (cfg: ModelConfig, method: 'prompt' | 'prefix', P: number, seed: number) => {
+    const config = { method, virtualTokens: P, init: { kind: 'random' as const } };
+    const rng = new Rng(seed);
+    return { config, values: Float32Array.from({ length: softPromptSize(cfg, config) }, () => rng.normal() * 0.5) };
+  };
+  const decoderCases: (Case & { soft?: (cfg: ModelConfig) => ReturnType<typeof soft> })[] = [
+    ...CASES.filter((c) => /GQA \(H = 4, KV = 2\)|sliding window|LoRA on all seven|interleaved \+ window|llama3/.test(c.name)),
+    { name: 'prompt tuning (4 virtual rows in front)', cfg: tinyConfig({ tieWordEmbeddings: true }), soft: (cfg) => soft(cfg, 'prompt', 4, 91) },
+    { name: 'prefix tuning (3 slots) with a window W = 4', cfg: tinyConfig({ modelType: 'mistral', slidingWindow: 4 }), soft: (cfg) => soft(cfg, 'prefix', 3, 92) },
+  ];
+  for (const [i, c] of decoderCases.entries()) {
+    it(`${c.name}: each feed's logits equal the full sequence's last row`, async () => {
+      const start = tf.memory().numTensors;
+      const { cfg } = c;
+      const model = new ReferenceModel(cfg, randomWeights(cfg, 300 + i), c.lora ? { config: c.lora, params: randomLora(cfg, c.lora, 400 + i) } : undefined, c.soft?.(cfg));
+      const seq = Array.from(randomTokens(11, cfg.vocabSize, 500 + i));
+      const dec = model.decoder();
+      // prompt of 5, one token, a chunk of 2, then one at a time: offsets 0, 5, 6, 8, 9, 10
+      let fed = 0;
+      for (const n of [5, 1, 2, 1, 1, 1]) {
+        const got = await dec.feed(seq.slice(fed, fed + n));
+        fed += n;
+        const full = await model.logitsAsync(Int32Array.from(seq.slice(0, fed)), 1, fed);
+        const V = cfg.vocabSize;
+        expectClose(got, full.subarray((fed - 1) * V, fed * V), TOL.logits, `${c.name}: logits after ${fed} tokens`);
+      }
+      expect(dec.rows).toBe(fed + (c.soft && c.soft(cfg).config.method === 'prompt' ? 4 : 0));
+      dec.dispose();
+      dec.dispose(); // idempotent
+      await expect(dec.feed([1])).rejects.toThrow(/after dispose/);
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(start); // the cache, the decoding tables and the model all freed
+    });
+  }
+
+  it('refuses to run past max_position_embeddings and empty feeds, in one clear error', async () => {
+    const cfg = tinyConfig({ maxPositionEmbeddings: 8 });
+    const model = new ReferenceModel(cfg, randomWeights(cfg, 93));
+    const dec = model.decoder();
+    await expect(dec.feed([])).rejects.toThrow(/no tokens/);
+    await dec.feed([1, 2, 3, 4, 5, 6, 7]);
+    await dec.feed([8]);
+    await expect(dec.feed([9])).rejects.toThrow(/9 positions exceed max_position_embeddings 8/);
+    await expect(dec.feed([cfg.vocabSize])).rejects.toThrow(/outside the vocabulary/);
+    dec.dispose();
+    model.dispose();
   });
 });
 

@@ -72,6 +72,23 @@ export interface ReferenceSoftPrompt {
 /** Large negative additive mask: exp() underflows to exactly 0 in f32 after softmax's max-subtraction. */
 const MASKED = -1e9;
 
+/** Keys and values of the rows a decoder has seen, one pair per layer (B = 1): see ReferenceModel.decoder. */
+interface KvCache {
+  rows: number;
+  layers: ({ k: tf.Tensor; v: tf.Tensor } | undefined)[];
+  /** Replaced pairs, disposed after the forward's tidy. */
+  stale: tf.Tensor[];
+}
+
+/** Incremental decoding with a key/value cache (the reference's twin of the engine's KV-cached decode). */
+export interface ReferenceDecoder {
+  /** Feeds tokens (the prompt, then one token at a time) and returns the logits (V) after the last one. */
+  feed(tokens: readonly number[]): Promise<Float32Array>;
+  /** Sequence rows in the cache: the tokens fed, plus a prompt-tuned model's virtual rows. */
+  readonly rows: number;
+  dispose(): void;
+}
+
 interface Adapter {
   A: tf.Variable; // (R, in)
   B: tf.Variable; // (out, R)
@@ -200,6 +217,65 @@ export class ReferenceModel {
   }
 
   // --- public API: async (any backend; required on webgpu, whose readSync needs a canvas) ----------
+
+  /**
+   * A greedy/sampling decoder that keeps each layer's keys and values, so each new token costs one row
+   * instead of the whole sequence (same logits as logitsAsync on the full sequence, within f32
+   * rounding). Adapters must not change while it is in use; dispose() frees the cache.
+   */
+  decoder(): ReferenceDecoder {
+    this.check();
+    const cache: KvCache = { rows: 0, layers: [], stale: [] };
+    const V = this.cfg.vocabSize;
+    let open = true;
+    const free = () => {
+      open = false;
+      for (const l of cache.layers) if (l) tf.dispose([l.k, l.v]);
+      tf.dispose(cache.stale);
+      cache.layers = [];
+      cache.stale = [];
+    };
+    return {
+      get rows() {
+        return cache.rows;
+      },
+      feed: async (tokens) => {
+        if (!open) throw new WeightError('ReferenceDecoder: used after dispose()');
+        this.check();
+        if (tokens.length === 0) throw new RangeError('ReferenceDecoder.feed: no tokens');
+        const ids = Int32Array.from(tokens);
+        this.checkTokens('tokens', ids, ids.length);
+        const virtual = cache.rows === 0 ? this.virtualRows() : 0;
+        if (cache.rows + virtual + ids.length > this.cfg.maxPositionEmbeddings) {
+          throw new RangeError(`ReferenceDecoder: ${cache.rows + virtual + ids.length} positions exceed max_position_embeddings ${this.cfg.maxPositionEmbeddings}`);
+        }
+        let last: tf.Tensor;
+        try {
+          last = tf.tidy(() => tf.slice(this.forward(ids, 1, ids.length, null, cache), [ids.length - 1, 0], [1, V]));
+        } catch (e) {
+          free(); // a half-updated cache is useless
+          throw e;
+        }
+        tf.dispose(cache.stale);
+        cache.stale = [];
+        cache.rows += virtual + ids.length;
+        try {
+          return Float32Array.from((await last.data()) as Float32Array);
+        } finally {
+          last.dispose();
+        }
+      },
+      dispose: () => {
+        if (open) free();
+      },
+    };
+  }
+
+  /** Rows prompt tuning puts in front of the sequence (0 for prefix tuning, LoRA, or adapters off). */
+  private virtualRows(): number {
+    const sp = this.adapterEnabled ? this.soft : null;
+    return sp?.config.method === 'prompt' ? sp.config.virtualTokens : 0;
+  }
 
   async logitsAsync(tokens: Int32Array, B: number, T: number): Promise<Float32Array> {
     const t = this.logitsTensor(tokens, B, T);
@@ -376,15 +452,21 @@ export class ReferenceModel {
     return out;
   }
 
-  /** tokens (N) -> logits (N, V). Call inside tf.tidy. `drop`: LoRA dropout key (training), or null. */
-  private forward(tokens: Int32Array, B: number, Treal: number, drop: DropoutKey | null = null): tf.Tensor {
+  /**
+   * tokens (N) -> logits (N, V). Call inside tf.tidy. `drop`: LoRA dropout key (training), or null.
+   * `cache` (decoding, B = 1): the keys and values of the rows already seen, one pair per layer; the new
+   * rows attend to them and are appended (kept tensors that replace the old ones, which are disposed).
+   * Prompt tuning's virtual rows go in front only when the cache is empty.
+   */
+  private forward(tokens: Int32Array, B: number, Treal: number, drop: DropoutKey | null = null, cache: KvCache | null = null): tf.Tensor {
     const cfg = this.cfg;
     const sp = this.adapterEnabled ? this.soft : null;
-    const Pv = sp?.config.method === 'prompt' ? sp.config.virtualTokens : 0; // virtual rows in front
+    const offset = cache?.rows ?? 0; // sequence rows already in the cache
+    const Pv = sp?.config.method === 'prompt' && offset === 0 ? sp.config.virtualTokens : 0; // virtual rows in front
     const Pk = sp?.config.method === 'prefix' ? sp.config.virtualTokens : 0; // prefix slots
     const T = Pv + Treal;
     const N = B * T, H = cfg.numHeads, KV = cfg.numKvHeads, D = cfg.headDim, G = H / KV, C = cfg.hiddenSize;
-    const { cos, sin, mask } = this.tablesFor(T, Pk);
+    const { cos, sin, mask } = this.tablesFor(T, Pk, offset);
     let x = tf.gather(this.weight('model.embed_tokens.weight'), tf.tensor1d(tokens, 'int32')); // (B*Treal, C)
     if (Pv) x = tf.reshape(tf.concat([tf.tile(tf.expandDims(sp!.v, 0), [B, 1, 1]), tf.reshape(x, [B, Treal, C])], 1), [N, C]); // (N, C)
     for (let l = 0; l < cfg.numLayers; l++) {
@@ -393,6 +475,15 @@ export class ReferenceModel {
       const q = this.rope(tf.reshape(this.linear(h, l, 'q_proj', drop), [B, T, H, D]), cos, sin); // (B, T, H, D)
       let k = this.rope(tf.reshape(this.linear(h, l, 'k_proj', drop), [B, T, KV, D]), cos, sin); // (B, T, KV, D)
       let v = tf.reshape(this.linear(h, l, 'v_proj', drop), [B, T, KV, D]);
+      if (cache) {
+        const past = cache.layers[l];
+        if (past) {
+          k = tf.concat([past.k, k], 1); // (1, offset+T, KV, D)
+          v = tf.concat([past.v, v], 1);
+          cache.stale.push(past.k, past.v);
+        }
+        cache.layers[l] = { k: tf.keep(k), v: tf.keep(v) };
+      }
       if (Pk) {
         // prefix: (L, 2, P, KV, D) → this layer's keys / values (1, P, KV, D), tiled over B, in front
         const pre = (i: number) => tf.tile(tf.reshape(tf.slice(sp!.v, [l, i, 0, 0, 0], [1, 1, Pk, KV, D]), [1, Pk, KV, D]), [B, 1, 1, 1]);
@@ -467,40 +558,46 @@ export class ReferenceModel {
   }
 
   /**
-   * RoPE tables and the additive attention mask for length T after P prefix slots, built once (float64
-   * maths, f32 storage). Row t is at position P + t.
+   * RoPE tables and the additive attention mask for T new rows after P prefix slots and `offset` cached
+   * sequence rows (decoding), in float64 maths, f32 storage. Row t is at position P + offset + t. Tables
+   * without an offset are built once and kept; decoding tables (one row each) live in the caller's tidy.
    */
-  private tablesFor(T: number, P = 0): { cos: tf.Tensor; sin: tf.Tensor; mask: tf.Tensor } {
-    const hit = this.tables.get(`${T},${P}`);
+  private tablesFor(T: number, P = 0, offset = 0): { cos: tf.Tensor; sin: tf.Tensor; mask: tf.Tensor } {
+    const hit = offset === 0 ? this.tables.get(`${T},${P}`) : undefined;
     if (hit) return hit;
     const half = this.cfg.headDim / 2, G = this.cfg.numHeads / this.cfg.numKvHeads, W = this.cfg.slidingWindow;
     const cos = new Float32Array(T * half), sin = new Float32Array(T * half);
     for (let t = 0; t < T; t++) {
       for (let i = 0; i < half; i++) {
-        const ang = (P + t) * this.invFreq[i];
+        const ang = (P + offset + t) * this.invFreq[i];
         cos[t * half + i] = Math.cos(ang);
         sin[t * half + i] = Math.sin(ang);
       }
     }
-    // (G*T, P+T): row g*T + t is query position P + t; it sees prefix slot j (position j) when
-    // P + t - W < j with a window (always without), and sequence key s when s <= t (and t - W < s).
-    const K = P + T;
+    // (G*T, P+S), S = offset + T sequence keys: row g*T + t is query position P + q, q = offset + t; it
+    // sees prefix slot j (position j) when P + q - W < j with a window (always without), and sequence
+    // key s when s <= q (and q - W < s).
+    const S = offset + T, K = P + S;
     const mask = new Float32Array(G * T * K);
     for (let g = 0; g < G; g++) {
       for (let t = 0; t < T; t++) {
-        for (let j = 0; j < P; j++) mask[(g * T + t) * K + j] = W === null || j > P + t - W ? 0 : MASKED;
-        for (let s = 0; s < T; s++) {
-          const visible = s <= t && (W === null || s > t - W);
+        const q = offset + t;
+        for (let j = 0; j < P; j++) mask[(g * T + t) * K + j] = W === null || j > P + q - W ? 0 : MASKED;
+        for (let s = 0; s < S; s++) {
+          const visible = s <= q && (W === null || s > q - W);
           mask[(g * T + t) * K + P + s] = visible ? 0 : MASKED;
         }
       }
     }
+    const make = () => ({
+      cos: tf.tensor(cos, [T, 1, half], 'float32'),
+      sin: tf.tensor(sin, [T, 1, half], 'float32'),
+      mask: tf.tensor(mask, [G * T, K], 'float32'),
+    });
+    if (offset > 0) return make();
     // Called inside forward's tidy: keep() exempts them from it; dispose() frees them.
-    const tb = {
-      cos: tf.keep(tf.tensor(cos, [T, 1, half], 'float32')),
-      sin: tf.keep(tf.tensor(sin, [T, 1, half], 'float32')),
-      mask: tf.keep(tf.tensor(mask, [G * T, K], 'float32')),
-    };
+    const tb = tf.tidy(make);
+    for (const t of Object.values(tb)) tf.keep(t);
     this.tables.set(`${T},${P}`, tb);
     return tb;
   }

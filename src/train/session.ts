@@ -123,7 +123,7 @@ export class SessionError extends Error {
   override name = 'SessionError';
 }
 
-/** Generates text for a prompt of token ids (engine: KV cache; reference: recompute). */
+/** Generates text for a prompt of token ids (both engines decode with a KV cache). */
 type Generator = (prompt: number[], maxNew: number, stop: readonly number[], o: { useAdapter: boolean; onToken?: (id: number) => void }) => Promise<number[]>;
 /** Logits [B*T*V] of the adapted model for token ids [B*T] (S3FT's discriminator reads label probabilities). */
 type LogitsFn = (tokens: Int32Array, B: number, T: number) => Promise<Float32Array>;
@@ -217,24 +217,27 @@ export class TrainingSession {
       const ref = new ReferenceModel(input.config, effectiveWeights(input.config, input.weights, cfg.baseDtype), soft ? undefined : { config: cfg.lora, params: lora }, soft ?? undefined);
       backend = new ReferenceTrainBackend(ref, hyper, cfg.maxGradNorm);
       gen = async (prompt, maxNew, stop, o) => {
-        // The reference has no KV cache: greedy decoding recomputes the sequence (fallback only).
+        // Greedy decoding with the reference's KV cache (ReferenceModel.decoder): one row per new token.
         const saved = o.useAdapter ? null : ref.getLora();
         if (saved) ref.setLora(new Map([...saved].map(([k, p]) => [k, { A: p.A, B: new Float32Array(p.B.length) }])));
         ref.adapterEnabled = o.useAdapter; // the soft prompt (LoRA is zeroed above)
         const virt = o.useAdapter ? (sp?.virtualTokens ?? 0) : 0;
+        const dec = ref.decoder();
         try {
-          const seq = [...prompt], out: number[] = [];
-          const V = input.config.vocabSize;
-          for (let i = 0; i < maxNew && virt + seq.length < input.config.maxPositionEmbeddings; i++) {
-            const lg = await ref.logitsAsync(Int32Array.from(seq), 1, seq.length);
-            const best = argmax(lg.subarray((seq.length - 1) * V, seq.length * V));
+          const out: number[] = [];
+          if (virt + prompt.length >= input.config.maxPositionEmbeddings) return out; // no room to generate
+          let lg = await dec.feed(prompt);
+          for (let i = 0; i < maxNew; i++) {
+            const best = argmax(lg);
             if (stop.includes(best)) break;
             out.push(best);
-            seq.push(best);
             o.onToken?.(best);
+            if (virt + prompt.length + out.length >= input.config.maxPositionEmbeddings || i + 1 === maxNew) break;
+            lg = await dec.feed([best]);
           }
           return out;
         } finally {
+          dec.dispose();
           if (saved) ref.setLora(saved);
           ref.adapterEnabled = true;
         }
