@@ -108,4 +108,48 @@ describe('Engine (worker API) in Node', () => {
     const last = c.events.filter((e) => e.type === 'step').at(-1);
     expect(last?.type === 'step' && last.step.step).toBe(8);
   });
+
+  it('S3FT pipeline: pause and stop between stages (no trainer running) take effect at the next stage boundary', async () => {
+    const labels = ['excellent', 'incoherent', 'ignores_system', 'excellent', 'both', 'not_applicable', 'excellent', 'incoherent'];
+    const labelled = labels.map((label, i) => JSON.stringify({ system: 'Be brief.', prompt: `Q${i}?`, response: `A${i}.`, label })).join('\n');
+    const candidates = Array.from({ length: 4 }, (_, i) => JSON.stringify({ system: 'Be brief.', prompt: `C${i}?`, response: `R${i}.` })).join('\n');
+    const s3ft: TrainSettings = { ...SETTINGS, recipe: 's3ft', steps: 2, evalEvery: 0, evalSamples: 0, seqLen: 1024 };
+    const pipeline = async (onEvent: (engine: Engine, e: TrainEvent) => void) => {
+      const engine = new Engine(nodeGpu);
+      await engine.selectEngine('webgpu');
+      await engine.loadModel({ kind: 'files', files: modelFiles() }, 'f32', () => {});
+      await engine.loadS3ft({ kind: 'file', file: new File([candidates], 'cand.jsonl') }, { kind: 'file', file: new File([labelled], 'lab.jsonl') });
+      const events: TrainEvent[] = [];
+      let end: () => void;
+      const ended = new Promise<void>((r) => (end = r));
+      await engine.runS3ft(s3ft, {}, (e) => {
+        events.push(e);
+        onEvent(engine, e);
+        if (e.type === 'state' && ['done', 'error', 'idle'].includes(e.state)) end();
+      });
+      await ended;
+      return events;
+    };
+    const stageEvents = (events: TrainEvent[]) => events.flatMap((e) => (e.type === 's3ft-stage' ? [`${e.stage} ${e.state}`] : e.type === 'state' && e.state === 'paused' ? [`paused: ${e.message}`] : []));
+
+    // Pause once stage A's trainer has finished: the pipeline stops before stage B until Resume.
+    let resumedAt = -1;
+    const paused = await pipeline((engine, e) => {
+      if (e.type === 's3ft-stage' && e.stage === 'discriminator' && e.state === 'done') void engine.pause();
+      if (e.type === 'state' && e.state === 'paused') setTimeout(() => void engine.resume().then(() => (resumedAt = Date.now())), 300);
+    });
+    expect(paused.filter((e) => e.type === 'error')).toEqual([]);
+    expect(stageEvents(paused)).toEqual(['discriminator running', 'discriminator done', 'paused: paused before stage B (filter)', 'filter running', 'filter done', 'sft running', 'sft done']);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(paused.at(-1)).toEqual({ type: 'state', state: 'done' });
+
+    // Stop while stage B scores the candidates: stage C never starts and the run ends idle.
+    const stopped = await pipeline((engine, e) => {
+      if (e.type === 's3ft-stage' && e.stage === 'filter' && e.state === 'running') void engine.stop();
+    });
+    expect(stopped.filter((e) => e.type === 'error')).toEqual([]);
+    expect(stageEvents(stopped)).toEqual(['discriminator running', 'discriminator done', 'filter running', 'filter done']);
+    expect(stopped.filter((e) => e.type === 'step')).toEqual([]); // stage C's steps are the run's 'step' events
+    expect(stopped.at(-1)).toEqual({ type: 'state', state: 'idle' });
+  });
 });

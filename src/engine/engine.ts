@@ -445,17 +445,27 @@ export class Engine implements EngineApi {
   }
 
   async pause(): Promise<void> {
-    if (!this.session || !this.running) return;
-    // The 'paused' state is reported by the session once the step under way has finished.
-    this.session.trainer.pause();
+    if (!this.running) return;
+    // The 'paused' state is reported by the session once the step under way has finished, or, between
+    // an S3FT pipeline's stages (no trainer running), by the pipeline before its next stage.
+    this.session?.trainer.pause();
+    if (this.pipeline) this.pipeline.pause = true;
   }
   async resume(): Promise<void> {
-    if (!this.session || !this.running) return;
-    this.session.trainer.resumeRun();
+    if (!this.running) return;
+    this.session?.trainer.resumeRun();
+    if (this.pipeline?.pause) {
+      this.pipeline.pause = false;
+      this.pipeline.wake?.();
+    }
     this.emit?.({ type: 'state', state: 'training' });
   }
   async stop(): Promise<void> {
     this.session?.trainer.stop();
+    if (this.pipeline) {
+      this.pipeline.stop = true;
+      this.pipeline.wake?.();
+    }
     await this.running;
   }
 
@@ -501,6 +511,12 @@ export class Engine implements EngineApi {
 
   /** What loadRoleBench / loadS3ft read, tied to the `data` it set (loadData replaces both). */
   private recipeData: { recipe: 'rolebench'; forData: Engine['data'] } | { recipe: 's3ft'; forData: Engine['data']; candidates: S3ftRecord[]; labelled: S3ftRecord[] } | null = null;
+  /**
+   * Pause and stop requests of the S3FT pipeline under way. A stage's trainer honours them while it
+   * trains; between stages (measuring the discriminator, scoring the candidates) no trainer runs, so the
+   * pipeline checks them at each stage boundary (`gate`).
+   */
+  private pipeline: { pause: boolean; stop: boolean; wake: (() => void) | null } | null = null;
   /** Stage B's scores of the last S3FT run, for rerunning stage C with another threshold. */
   private s3ftLast: { sources: S3ftRecord[]; scores: Scored[]; method: ScoreMethod; chosen: number | null; skipped: number; seqLen: number } | null = null;
 
@@ -609,6 +625,18 @@ export class Engine implements EngineApi {
     const stopped = (x: TrainingSession) => x.trainer.step < x.trainer.cfg.steps;
     this.session?.dispose();
     this.session = null;
+    const ctl: NonNullable<Engine['pipeline']> = { pause: false, stop: false, wake: null };
+    this.pipeline = ctl;
+    /** At a stage boundary: false when stopped; waits while paused ("paused before <next>"). */
+    const gate = async (next: string): Promise<boolean> => {
+      if (ctl.pause && !ctl.stop) {
+        const woken = new Promise<void>((r) => (ctl.wake = r));
+        emit({ type: 'state', state: 'paused', message: `paused before ${next}` });
+        await woken;
+        ctl.wake = null;
+      }
+      return !ctl.stop;
+    };
     emit({ type: 'state', state: 'loading' });
     const run = async (): Promise<RunState> => {
       if (o.from !== 'sft') {
@@ -640,6 +668,7 @@ export class Engine implements EngineApi {
         const chosen = after ? chooseThreshold(after.pEx, truth.map((t) => t === 'excellent'), 'f1') : null;
         if (after) emit({ type: 'discriminator', when: 'after', eval: info(after, chosen) });
         stage('discriminator', 'done', after ? `accuracy ${pct(before!.ev.accuracy)} → ${pct(after.ev.accuracy)} on ${after.ev.n} held-out records` : 'no held-out record fits the sequence length');
+        if (!(await gate('stage B (filter)'))) return 'idle';
         // B: P(excellent) of every candidate, with the trained discriminator.
         stage('filter', 'running');
         const fc = fitDiscriminator(tok, rd.candidates, seqLen);
@@ -660,6 +689,7 @@ export class Engine implements EngineApi {
       });
       const kept = last.sources.filter((_, i) => last.scores[i].pExcellent >= threshold);
       stage('filter', 'done', `kept ${kept.length} of ${last.sources.length} candidates (P(excellent) ≥ ${threshold.toPrecision(3)})`);
+      if (!(await gate('stage C (SFT)'))) return 'idle';
       // C: SFT on the kept records with their system prompts; loss on the final reply.
       stage('sft', 'running');
       if (kept.length === 0) throw new EngineError(`no candidate has P(excellent) ≥ ${threshold}: lower the threshold and run stage C again`);
@@ -683,6 +713,7 @@ export class Engine implements EngineApi {
         emit({ type: 'state', state: 'error', message: err.message });
       } finally {
         this.running = null;
+        this.pipeline = null;
       }
     })();
   }
