@@ -3,7 +3,8 @@
 //   2. default self-prompt LoRA tuning on public/data/self-prompt.train.jsonl;
 //   3. the tuned model on the same held-out questions: role-prompt rate, validation loss change,
 //      ROUGE-L of generated role prompts and answers against the references, the share of role prompts
-//      that fit the question's domain or name its subject, five examples.
+//      that fit the question's domain or name its subject, five examples; for comparison, domain fit on
+//      the validation split's questions (training domains, questions not trained on).
 // Usage: npm run demo:eval -- [--engine auto|webgpu|wasm|cpu] [--steps N] [--lr X] [--batch N] [--questions N] [--model DIR] [--json FILE]
 //        [--method lora|prompt|prefix] [--virtual-tokens N] [--prompt-init random|text:"..."]  (soft prompts: lr 3e-2 unless --lr)
 // (scripts/run.mjs registers tsx and the .wgsl?raw hook, as the CLI does).
@@ -13,6 +14,7 @@ import { chooseEngine } from '../src/cli/engine-choice.ts';
 import { loadModelFromPath } from '../src/cli/load.ts';
 import { parseSoftPromptArgs, SOFT_PROMPT_LR } from '../src/cli/train.ts';
 import { readDataset } from '../src/data/read.ts';
+import { splitTrainVal } from '../src/data/template.ts';
 import { domainFitRate, meanRougeL, rolePromptRate, subjectRate } from '../src/train/metrics.ts';
 import { DEMO_SESSION, TrainingSession, type EvalEvent } from '../src/train/session.ts';
 import { TOPICS } from './sample-data-topics.ts';
@@ -58,8 +60,6 @@ await session.run();
 const trainSeconds = (Date.now() - tTrain) / 1000;
 process.stderr.write(`tuned model on ${held.length} held-out questions…\n`);
 const after: EvalEvent = await session.evaluate(session.trainer.step);
-session.dispose();
-engine.gpu?.dispose();
 
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
 const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(3));
@@ -88,6 +88,15 @@ const fits = (e: EvalEvent) => {
 };
 const fitBefore = fits(before);
 const fitAfter = fits(after);
+// For comparison, where the domain is known: the validation split's questions (training domains, but
+// questions the tuning never saw), answered by the tuned model.
+const seenVal = splitTrainVal(train, { valFraction: cfg.valFraction, seed: cfg.seed }).val;
+process.stderr.write(`tuned model on ${seenVal.length} validation questions of the training domains…\n`);
+const seenGen: { rolePrompt: string | null; domain: string }[] = [];
+for (const r of seenVal) seenGen.push({ rolePrompt: (await session.ask(r.question)).rolePrompt, domain: domainOf.get(r.question) ?? '?' });
+const fitSeen = domainFitRate(seenGen, refsByDomain);
+session.dispose();
+engine.gpu?.dispose();
 const frac = (x: { rate: number }, n: number, d: number) => `${pct(x.rate)} (${n}/${d})`;
 const lines = [
   `| | base | tuned |`,
@@ -98,6 +107,7 @@ const lines = [
   `| role prompt names the question's subject | ${frac(fitBefore.subject, fitBefore.subject.naming, fitBefore.subject.total)} | ${frac(fitAfter.subject, fitAfter.subject.naming, fitAfter.subject.total)} |`,
   `| role prompt fits the domain (names a word only that domain's references use) | ${frac(fitBefore.domain, fitBefore.domain.fitting, fitBefore.domain.total)} | ${frac(fitAfter.domain, fitAfter.domain.fitting, fitAfter.domain.total)} |`,
   `| ROUGE-L answer vs reference | ${fmt(before.rougeAnswer)} | ${fmt(after.rougeAnswer)} |`,
+  `| for comparison: fits the domain on the training domains' validation questions (n=${seenVal.length}) | — | ${frac(fitSeen, fitSeen.fitting, fitSeen.total)} |`,
   '',
   `engine ${engine.label}; ${session.trainer.step} steps in ${trainSeconds.toFixed(0)} s (total ${((Date.now() - t0) / 1000).toFixed(0)} s); ${soft ? `${soft.method} tuning, ${soft.virtualTokens} virtual tokens (${soft.init.kind} init)` : `LoRA r=${cfg.lora.rank} α=${cfg.lora.alpha} on ${cfg.lora.targets.join(', ')}`}; ${session.backend.trainableParameters} trained parameters; lr ${cfg.lr}; batch ${cfg.batchSize}`,
   '',
@@ -106,5 +116,5 @@ const lines = [
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 if (values.json) {
-  writeFileSync(values.json, `${JSON.stringify({ engine: engine.label, method: soft?.method ?? 'lora', trainableParameters: session.backend.trainableParameters, steps: session.trainer.step, trainSeconds, before, after, rolePromptRate: { before: rolePromptRate(before.samples.map((s) => s.text), cfg.separator), after: after.rolePromptRate }, domainFitRate: { before: fitBefore.domain.rate, after: fitAfter.domain.rate }, subjectRate: { before: fitBefore.subject.rate, after: fitAfter.subject.rate }, valLossDrop: drop }, null, 2)}\n`);
+  writeFileSync(values.json, `${JSON.stringify({ engine: engine.label, method: soft?.method ?? 'lora', trainableParameters: session.backend.trainableParameters, steps: session.trainer.step, trainSeconds, before, after, rolePromptRate: { before: rolePromptRate(before.samples.map((s) => s.text), cfg.separator), after: after.rolePromptRate }, domainFitRate: { before: fitBefore.domain.rate, after: fitAfter.domain.rate, seenDomainsValidation: fitSeen.rate }, subjectRate: { before: fitBefore.subject.rate, after: fitAfter.subject.rate }, valLossDrop: drop }, null, 2)}\n`);
 }
