@@ -2,6 +2,7 @@
 // servers. One round of one step on the tiny shape: not a figure, a check that every contender runs
 // (our engine, with checkpointing, and tfjs-webgpu on the same Dawn adapter) and that the JSON holds
 // what the README's tables are built from.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ describe('npx tabtune bench --node', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/\| tabtune engine \(WGSL\) \| \d+ /);
       expect(r.stdout).toMatch(/\| tfjs-webgpu reference \| \d+ /);
+      expect(r.stderr).toMatch(/^bench: adapter \S/m);
       expect(r.stderr).toMatch(/bench tiny-t64: round 1\/1: engine \d+ ms, checkpointing \d+ ms, reference \d+ ms/);
       const out = JSON.parse(readFileSync(json, 'utf8')) as { host: string; results: BenchResult[] };
       expect(out.host).toBe('node (Dawn)');
@@ -37,6 +39,13 @@ describe('npx tabtune bench --node', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('without a usable Vulkan driver: one line that says what to install, no stack trace', () => {
+    const r = spawnSync(process.execPath, ['bin/tabtune.mjs', 'bench', '--node', '--shape', 'tiny-t64'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' } });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^tabtune: .*no adapter was found.*VK_ICD_FILENAMES=\/nonexistent\/icd\.json.*install a Vulkan driver/);
+  });
 
   it('rejects an unknown shape in one line, before starting any GPU work', () => {
     const r = tabtune('bench', '--node', '--shape', 'nope');

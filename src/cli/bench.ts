@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { runBench, type BenchResult, type RunOptions } from '../bench/run.ts';
 import { SHAPES } from '../bench/shapes.ts';
-import { nodeGpu } from '../gpu/node.ts';
+import { createNodeGpu, nodeGpu } from '../gpu/node.ts';
 import { parse } from './args.ts';
 import { UsageError } from './errors.ts';
 
@@ -92,6 +92,9 @@ async function eachShape(shapes: string[], run: (shape: string) => Promise<Bench
 
 /** In this Node process on Dawn (the `webgpu` package): the adapter Node sees, tfjs-webgpu on the same one. */
 async function benchInNode(shapes: string[], opts: RunOptions): Promise<BenchResult[]> {
+  const probe = await createNodeGpu(); // without an adapter: one line that says what to install
+  process.stderr.write(`bench: adapter ${probe.adapter.description}\n`);
+  probe.dispose();
   const gpu = await nodeGpu();
   return eachShape(shapes, (s) => runBench(s, opts, { gpu, log: (l) => process.stderr.write(`${l}\n`) }));
 }
