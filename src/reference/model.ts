@@ -36,6 +36,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { type LoraConfig, type LoraTarget, type ModelConfig, type SoftPromptConfig, linearShape, loraScale, ropeInvFreq, softPromptSize } from '../engine/config.ts';
 import { type DropoutKey, dropoutMask, dropoutStream } from '../engine/dropout.ts';
 import { type LoraParams, type WeightMap, WeightError, modulePath, validateWeights } from '../engine/weights.ts';
+import { linearFrozen, matMulNN, matMulNT } from './matmul.ts';
 
 export interface ReferenceLora {
   config: LoraConfig;
@@ -495,8 +496,8 @@ export class ReferenceModel {
       const qg = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B, KV, G * T, D]);
       const kt = tf.transpose(k, [0, 2, 1, 3]); // (B, KV, Pk+T, D)
       const vt = tf.transpose(v, [0, 2, 1, 3]); // (B, KV, Pk+T, D)
-      const scores = tf.add(tf.mul(tf.matMul(qg, kt, false, true), 1 / Math.sqrt(D)), mask); // (B, KV, G*T, Pk+T)
-      const att = tf.matMul(tf.softmax(scores, -1), vt); // (B, KV, G*T, D)
+      const scores = tf.add(tf.mul(matMulNT(qg, kt), 1 / Math.sqrt(D)), mask); // (B, KV, G*T, Pk+T)
+      const att = matMulNN(tf.softmax(scores, -1), vt); // (B, KV, G*T, D)
       const a = tf.reshape(tf.transpose(tf.reshape(att, [B, H, T, D]), [0, 2, 1, 3]), [N, H * D]);
       x = tf.add(x, this.linear(a, l, 'o_proj', drop));
       // MLP block
@@ -507,7 +508,7 @@ export class ReferenceModel {
     }
     x = this.rmsnorm(x, 'model.norm.weight');
     const head = this.cfg.tieWordEmbeddings ? this.weight('model.embed_tokens.weight') : this.weight('lm_head.weight');
-    const logits = tf.matMul(x, head, false, true); // (N, V)
+    const logits = linearFrozen(x, head); // (N, V)
     if (!Pv) return logits;
     const V = cfg.vocabSize;
     return tf.reshape(tf.slice(tf.reshape(logits, [B, T, V]), [0, Pv, 0], [B, Treal, V]), [B * Treal, V]); // virtual rows dropped
@@ -528,7 +529,7 @@ export class ReferenceModel {
   /** x (N, in) -> x·Wᵀ (+b) (+ s·(xd·Aᵀ)·Bᵀ)   (N, out); xd = x ⊙ mask with a dropout key, else x */
   private linear(x: tf.Tensor, layer: number, target: LoraTarget, drop: DropoutKey | null): tf.Tensor {
     const path = modulePath(layer, target);
-    let y = tf.matMul(x, this.weight(`${path}.weight`), false, true);
+    let y = linearFrozen(x, this.weight(`${path}.weight`));
     const bias = this.w.get(`${path}.bias`);
     if (bias) y = tf.add(y, bias);
     const ad = this.adapterEnabled ? this.adapters.get(path) : undefined;
@@ -538,7 +539,7 @@ export class ReferenceModel {
         const [N, inn] = x.shape;
         xd = tf.mul(x, tf.tensor2d(dropoutMask(dropoutStream(drop, layer, target), this.loraConfig!.dropout, N * inn), [N, inn]));
       }
-      y = tf.add(y, tf.mul(tf.matMul(tf.matMul(xd, ad.A, false, true), ad.B, false, true), this.scale));
+      y = tf.add(y, tf.mul(matMulNT(matMulNT(xd, ad.A), ad.B), this.scale));
     }
     return y;
   }
